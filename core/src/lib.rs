@@ -1,0 +1,11 @@
+//! Pure core of minerva: everything that decides *what* is written and searched, with no
+//! I/O, no async runtime and no cloud SDK.
+//!
+//! - [`tokenizer`]: the one tokenizer used for indexing and for queries.
+//! - [`json`]: a strict, iterative JSON scanner that flattens a record into dotted-path leaves.
+//! - [`timestamp`]: finding a record's time in JSON fields and text prefixes.
+//! - [`schema`]: the Arrow/Parquet schemas of the `indices` and `messages` tables and the
+//!   writer settings that are part of the on-disk format.
+//! - [`layout`]: object keys (`{prefix}/{table}/dt=YYYY-MM-DD-HH/{file}.parquet`) and object ids.
+
+pub mod timestamp;
