@@ -6,6 +6,12 @@
 //! - [`timestamp`]: finding a record's time in JSON fields and text prefixes.
 //! - [`schema`]: the Arrow/Parquet schemas of the `indices` and `messages` tables and the
 //!   writer settings that are part of the on-disk format.
+//! - [`partition`]: the rows of one object for one hour, sorted into Arrow batches.
 //! - [`layout`]: object keys (`{prefix}/{table}/dt=YYYY-MM-DD-HH/{file}.parquet`) and object ids.
 
+pub mod json;
+pub mod layout;
+pub mod partition;
+pub mod schema;
 pub mod timestamp;
+pub mod tokenizer;

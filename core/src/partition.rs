@@ -1,0 +1,318 @@
+//! Accumulates the rows of one source object for one hour and turns them into Arrow batches,
+//! sorted the way the format requires.
+//!
+//! Terms and fields are interned, so an index row costs 12 bytes while it waits in memory, and
+//! sorting by (term, field) compares integers (ranks), not strings.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{BinaryBuilder, StringBuilder};
+use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use rustc_hash::FxHashMap;
+
+use crate::schema::{indices_schema, messages_schema};
+
+/// Per-object constants written into every row.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectColumns<'a> {
+    /// Log type.
+    pub tag: &'a str,
+    /// Object id (hex).
+    pub object_id: &'a str,
+    /// Source URI.
+    pub source: &'a str,
+}
+
+#[derive(Debug, Default)]
+struct Interner {
+    ids: FxHashMap<Arc<str>, u32>,
+    strings: Vec<Arc<str>>,
+    bytes: usize,
+}
+
+impl Interner {
+    #[inline]
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = u32::try_from(self.strings.len()).expect("fewer than 2^32 distinct strings");
+        let shared: Arc<str> = Arc::from(s);
+        self.strings.push(shared.clone());
+        self.ids.insert(shared, id);
+        self.bytes += s.len() + 64;
+        id
+    }
+
+    /// Rank of every id in byte-wise sorted order.
+    fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.strings.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| self.strings[a as usize].cmp(&self.strings[b as usize]));
+        let mut ranks = vec![0u32; order.len()];
+        for (rank, id) in order.into_iter().enumerate() {
+            ranks[id as usize] = rank as u32;
+        }
+        ranks
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct IndexRow {
+    term: u32,
+    field: u32,
+    record: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RecordMeta {
+    seq: i64,
+    timestamp_us: i64,
+    start: usize,
+    end: usize,
+    utf8: bool,
+}
+
+/// The rows of one object for one hour, waiting to be written.
+#[derive(Debug, Default)]
+pub struct PartitionBuffer {
+    terms: Interner,
+    fields: Interner,
+    rows: Vec<IndexRow>,
+    records: Vec<RecordMeta>,
+    message_bytes: Vec<u8>,
+    open_record_rows: usize,
+}
+
+impl PartitionBuffer {
+    /// Creates an empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a record; its (field, term) pairs follow through [`Self::add_term`].
+    ///
+    /// `message` is the original record; `utf8` says whether it is valid UTF-8.
+    pub fn begin_record(&mut self, seq: i64, timestamp_us: i64, message: &[u8], utf8: bool) {
+        let start = self.message_bytes.len();
+        self.message_bytes.extend_from_slice(message);
+        self.records.push(RecordMeta {
+            seq,
+            timestamp_us,
+            start,
+            end: self.message_bytes.len(),
+            utf8,
+        });
+        self.open_record_rows = self.rows.len();
+    }
+
+    /// Adds one (field, term) pair to the current record.
+    #[inline]
+    pub fn add_term(&mut self, field: &str, term: &str) {
+        let record = (self.records.len() - 1) as u32;
+        let term = self.terms.intern(term);
+        let field = self.fields.intern(field);
+        self.rows.push(IndexRow { term, field, record });
+    }
+
+    /// Drops the terms added since [`Self::begin_record`] (the record keeps its message).
+    pub fn discard_terms(&mut self) {
+        self.rows.truncate(self.open_record_rows);
+    }
+
+    /// Ends the current record: removes duplicate (field, term) pairs.
+    pub fn end_record(&mut self) {
+        let rows = &mut self.rows[self.open_record_rows..];
+        if rows.len() > 1 {
+            rows.sort_unstable_by_key(|r| (r.term, r.field));
+            let mut write = 1;
+            for read in 1..rows.len() {
+                let (prev, cur) = (rows[write - 1], rows[read]);
+                if (prev.term, prev.field) != (cur.term, cur.field) {
+                    rows[write] = cur;
+                    write += 1;
+                }
+            }
+            self.rows.truncate(self.open_record_rows + write);
+        }
+        self.open_record_rows = self.rows.len();
+    }
+
+    /// Number of records.
+    pub fn num_records(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Number of index rows.
+    pub fn num_index_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when no record was added.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Approximate heap bytes held, used to keep memory within a budget.
+    pub fn estimated_bytes(&self) -> usize {
+        self.message_bytes.capacity()
+            + self.rows.capacity() * std::mem::size_of::<IndexRow>()
+            + self.records.capacity() * std::mem::size_of::<RecordMeta>()
+            + self.terms.bytes
+            + self.fields.bytes
+    }
+
+    /// Sorts the rows and returns a value that yields Arrow batches.
+    pub fn finish(mut self) -> FinishedPartition {
+        let term_ranks = self.terms.ranks();
+        let field_ranks = self.fields.ranks();
+        self.rows.sort_unstable_by_key(|r| {
+            (term_ranks[r.term as usize], field_ranks[r.field as usize], r.record)
+        });
+        FinishedPartition { buffer: self }
+    }
+}
+
+/// A sorted partition buffer, ready to be encoded.
+#[derive(Debug)]
+pub struct FinishedPartition {
+    buffer: PartitionBuffer,
+}
+
+impl FinishedPartition {
+    /// Number of distinct terms (sizes the bloom filter).
+    pub fn distinct_terms(&self) -> u64 {
+        self.buffer.terms.strings.len() as u64
+    }
+
+    /// Number of index rows.
+    pub fn num_index_rows(&self) -> usize {
+        self.buffer.rows.len()
+    }
+
+    /// Number of records.
+    pub fn num_records(&self) -> usize {
+        self.buffer.records.len()
+    }
+
+    /// First and last record timestamps (microseconds), if any.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        let times = self.buffer.records.iter().map(|r| r.timestamp_us);
+        Some((times.clone().min()?, times.max()?))
+    }
+
+    /// `indices` rows `range` (in sorted order) as a batch.
+    pub fn indices_batch(&self, range: std::ops::Range<usize>, obj: ObjectColumns<'_>) -> RecordBatch {
+        let b = &self.buffer;
+        let rows = &b.rows[range];
+        let n = rows.len();
+        let mut field = StringBuilder::with_capacity(n, n * 8);
+        let mut term = StringBuilder::with_capacity(n, n * 8);
+        let mut timestamp = Vec::with_capacity(n);
+        let mut seq = Vec::with_capacity(n);
+        for row in rows {
+            field.append_value(&b.fields.strings[row.field as usize]);
+            term.append_value(&b.terms.strings[row.term as usize]);
+            let record = &b.records[row.record as usize];
+            timestamp.push(record.timestamp_us);
+            seq.push(record.seq);
+        }
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.tag, n))),
+            Arc::new(TimestampMicrosecondArray::from(timestamp).with_timezone("UTC")),
+            Arc::new(field.finish()),
+            Arc::new(term.finish()),
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.object_id, n))),
+            Arc::new(Int64Array::from(seq)),
+        ];
+        RecordBatch::try_new(indices_schema(), columns).expect("columns match the indices schema")
+    }
+
+    /// `messages` rows `range` (in seq order) as a batch.
+    pub fn messages_batch(
+        &self,
+        range: std::ops::Range<usize>,
+        obj: ObjectColumns<'_>,
+    ) -> RecordBatch {
+        let b = &self.buffer;
+        let records = &b.records[range];
+        let n = records.len();
+        let bytes: usize = records.iter().map(|r| r.end - r.start).sum();
+        let mut message = StringBuilder::with_capacity(n, bytes);
+        let mut raw = BinaryBuilder::with_capacity(n, 0);
+        for record in records {
+            let original = &b.message_bytes[record.start..record.end];
+            if record.utf8 {
+                message.append_value(std::str::from_utf8(original).unwrap_or_default());
+                raw.append_null();
+            } else {
+                message.append_value(String::from_utf8_lossy(original));
+                raw.append_value(original);
+            }
+        }
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.tag, n))),
+            Arc::new(
+                TimestampMicrosecondArray::from_iter_values(records.iter().map(|r| r.timestamp_us))
+                    .with_timezone("UTC"),
+            ),
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.object_id, n))),
+            Arc::new(Int64Array::from_iter_values(records.iter().map(|r| r.seq))),
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.source, n))),
+            Arc::new(message.finish()),
+            Arc::new(raw.finish()),
+        ];
+        RecordBatch::try_new(messages_schema(), columns).expect("columns match the messages schema")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+
+    use super::*;
+
+    const OBJ: ObjectColumns<'static> = ObjectColumns { tag: "t", object_id: "o", source: "s" };
+
+    #[test]
+    fn sorts_by_term_then_field_and_dedupes_per_record() {
+        let mut buffer = PartitionBuffer::new();
+        buffer.begin_record(0, 10, b"b a", true);
+        buffer.add_term("", "b");
+        buffer.add_term("", "a");
+        buffer.add_term("", "b");
+        buffer.end_record();
+        buffer.begin_record(1, 20, b"\xffa", false);
+        buffer.add_term("x", "a");
+        buffer.add_term("", "a");
+        buffer.end_record();
+        let finished = buffer.finish();
+        assert_eq!(finished.distinct_terms(), 2);
+        let batch = finished.indices_batch(0..finished.num_index_rows(), OBJ);
+        let terms: Vec<&str> = batch.column(3).as_string::<i32>().iter().flatten().collect();
+        let fields: Vec<&str> = batch.column(2).as_string::<i32>().iter().flatten().collect();
+        let seqs = batch.column(5).as_primitive::<arrow_array::types::Int64Type>().values().to_vec();
+        assert_eq!(terms, ["a", "a", "a", "b"]);
+        assert_eq!(fields, ["", "", "x", ""]);
+        assert_eq!(seqs, [0, 1, 1, 0]);
+
+        let messages = finished.messages_batch(0..2, OBJ);
+        let text: Vec<&str> = messages.column(5).as_string::<i32>().iter().flatten().collect();
+        assert_eq!(text, ["b a", "\u{FFFD}a"]);
+        let raw = messages.column(6).as_binary::<i32>();
+        assert!(raw.is_null(0));
+        assert_eq!(raw.value(1), b"\xffa");
+    }
+
+    #[test]
+    fn discard_keeps_the_message() {
+        let mut buffer = PartitionBuffer::new();
+        buffer.begin_record(0, 0, b"{bad", true);
+        buffer.add_term("a", "x");
+        buffer.discard_terms();
+        buffer.add_term("", "bad");
+        buffer.end_record();
+        assert_eq!(buffer.num_records(), 1);
+        assert_eq!(buffer.num_index_rows(), 1);
+    }
+}

@@ -1,0 +1,145 @@
+//! Arrow/Parquet schemas of the two tables and the writer settings that are part of the format.
+//!
+//! Both tables are partitioned by `dt` (the UTC hour of the record's own timestamp) through the
+//! object key, not through a column. Types are chosen so Athena/Trino, DuckDB and DataFusion
+//! read them: strings as UTF-8, `timestamp` as INT64 microseconds adjusted to UTC, `seq` as a
+//! signed 64-bit integer (no unsigned types, no nanoseconds).
+//!
+//! `messages.message` holds the original record as text. When the record's bytes are not valid
+//! UTF-8, `message` holds a lossy conversion (invalid bytes become U+FFFD) and `raw` holds the
+//! original bytes; `raw` is null otherwise. The original record is therefore always
+//! `coalesce(raw, CAST(message AS VARBINARY))`.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::{KeyValue, SortingColumn};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::schema::types::ColumnPath;
+
+/// Version of the on-disk format, written into every file's key/value metadata.
+pub const FORMAT_VERSION: &str = "1";
+
+/// Key/value metadata key holding [`FORMAT_VERSION`].
+pub const FORMAT_VERSION_KEY: &str = "minerva.format_version";
+
+/// Column names.
+pub mod col {
+    /// Log type (e.g. `aws.cloudtrail`).
+    pub const TAG: &str = "tag";
+    /// Record time, UTC microseconds.
+    pub const TIMESTAMP: &str = "timestamp";
+    /// Dotted JSON path of the value the term came from; `""` for plain text.
+    pub const FIELD: &str = "field";
+    /// Normalised word.
+    pub const TERM: &str = "term";
+    /// Identity of the source object (hex).
+    pub const OBJECT_ID: &str = "object_id";
+    /// Line number (or record index for JSON documents) in the source object, from 0.
+    pub const SEQ: &str = "seq";
+    /// URI of the source object.
+    pub const SOURCE: &str = "source";
+    /// The original record.
+    pub const MESSAGE: &str = "message";
+    /// The original bytes when they are not valid UTF-8, else null.
+    pub const RAW: &str = "raw";
+}
+
+fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+static INDICES: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        Field::new(col::TAG, DataType::Utf8, false),
+        Field::new(col::TIMESTAMP, timestamp_type(), false),
+        Field::new(col::FIELD, DataType::Utf8, false),
+        Field::new(col::TERM, DataType::Utf8, false),
+        Field::new(col::OBJECT_ID, DataType::Utf8, false),
+        Field::new(col::SEQ, DataType::Int64, false),
+    ]))
+});
+
+static MESSAGES: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        Field::new(col::TAG, DataType::Utf8, false),
+        Field::new(col::TIMESTAMP, timestamp_type(), false),
+        Field::new(col::OBJECT_ID, DataType::Utf8, false),
+        Field::new(col::SEQ, DataType::Int64, false),
+        Field::new(col::SOURCE, DataType::Utf8, false),
+        Field::new(col::MESSAGE, DataType::Utf8, false),
+        Field::new(col::RAW, DataType::Binary, true),
+    ]))
+});
+
+/// Schema of the `indices` table: one row per distinct (field, term) of a record.
+pub fn indices_schema() -> SchemaRef {
+    INDICES.clone()
+}
+
+/// Schema of the `messages` table: one row per record.
+pub fn messages_schema() -> SchemaRef {
+    MESSAGES.clone()
+}
+
+/// Rows per data page: small enough that the page index can skip most of a row group.
+pub const DATA_PAGE_ROW_LIMIT: usize = 8 * 1024;
+
+/// Rows per row group of `indices` files.
+pub const INDICES_ROW_GROUP_ROWS: usize = 256 * 1024;
+
+/// Bytes per row group of `messages` files (long records make row counts a poor guide).
+pub const MESSAGES_ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
+
+/// Rows per row group of `messages` files.
+pub const MESSAGES_ROW_GROUP_ROWS: usize = 16 * 1024;
+
+fn sorting(column_idx: i32) -> SortingColumn {
+    SortingColumn { column_idx, descending: false, nulls_first: false }
+}
+
+fn base_properties(extra: Vec<KeyValue>) -> parquet::file::properties::WriterPropertiesBuilder {
+    let mut metadata = vec![KeyValue::new(FORMAT_VERSION_KEY.into(), FORMAT_VERSION.to_owned())];
+    metadata.extend(extra);
+    WriterProperties::builder()
+        .set_writer_version(WriterVersion::PARQUET_1_0)
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_data_page_row_count_limit(DATA_PAGE_ROW_LIMIT)
+        .set_write_batch_size(DATA_PAGE_ROW_LIMIT)
+        .set_key_value_metadata(Some(metadata))
+}
+
+/// Writer settings for `indices` files: sorted by (term, field), bloom filter on `term`.
+///
+/// `distinct_terms` sizes the bloom filter (1 % false positives).
+pub fn indices_writer_properties(distinct_terms: u64, extra: Vec<KeyValue>) -> WriterProperties {
+    let term = ColumnPath::from(col::TERM);
+    base_properties(extra)
+        .set_max_row_group_row_count(Some(INDICES_ROW_GROUP_ROWS))
+        .set_column_bloom_filter_enabled(term.clone(), true)
+        .set_column_bloom_filter_fpp(term.clone(), 0.01)
+        .set_column_bloom_filter_max_ndv(term, distinct_terms.max(1))
+        .set_sorting_columns(Some(vec![
+            sorting(3),
+            sorting(2),
+        ]))
+        .build()
+}
+
+/// Writer settings for `messages` files: sorted by (object_id, seq).
+pub fn messages_writer_properties(extra: Vec<KeyValue>) -> WriterProperties {
+    base_properties(extra)
+        .set_max_row_group_row_count(Some(MESSAGES_ROW_GROUP_ROWS))
+        .set_max_row_group_bytes(Some(MESSAGES_ROW_GROUP_BYTES))
+        .set_column_dictionary_enabled(ColumnPath::from(col::MESSAGE), false)
+        .set_column_dictionary_enabled(ColumnPath::from(col::RAW), false)
+        .set_column_statistics_enabled(ColumnPath::from(col::MESSAGE), EnabledStatistics::None)
+        .set_column_statistics_enabled(ColumnPath::from(col::RAW), EnabledStatistics::None)
+        .set_sorting_columns(Some(vec![
+            sorting(2),
+            sorting(3),
+        ]))
+        .build()
+}

@@ -1,0 +1,60 @@
+//! Encodes a finished partition into the bytes of one `messages` and one `indices` file.
+
+use minerva_core::partition::{FinishedPartition, ObjectColumns};
+use minerva_core::schema::{
+    indices_schema, indices_writer_properties, messages_schema, messages_writer_properties,
+};
+use parquet::arrow::ArrowWriter;
+use parquet::file::metadata::KeyValue;
+
+use crate::error::IndexError;
+
+/// Rows per Arrow batch handed to the Parquet writer (bounds the transient memory).
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// The two encoded files of one partition part.
+#[derive(Debug)]
+pub struct EncodedPart {
+    /// The `messages` file.
+    pub messages: Vec<u8>,
+    /// The `indices` file.
+    pub indices: Vec<u8>,
+}
+
+fn metadata(obj: ObjectColumns<'_>) -> Vec<KeyValue> {
+    vec![
+        KeyValue::new("minerva.source".into(), obj.source.to_owned()),
+        KeyValue::new("minerva.object_id".into(), obj.object_id.to_owned()),
+    ]
+}
+
+fn chunks(total: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..total).step_by(BATCH_ROWS).map(move |start| start..(start + BATCH_ROWS).min(total))
+}
+
+/// Encodes both files.
+pub fn encode_part(
+    part: &FinishedPartition,
+    obj: ObjectColumns<'_>,
+) -> Result<EncodedPart, IndexError> {
+    let mut messages = ArrowWriter::try_new(
+        Vec::new(),
+        messages_schema(),
+        Some(messages_writer_properties(metadata(obj))),
+    )?;
+    for range in chunks(part.num_records()) {
+        messages.write(&part.messages_batch(range, obj))?;
+    }
+    let messages = messages.into_inner()?;
+
+    let mut indices = ArrowWriter::try_new(
+        Vec::new(),
+        indices_schema(),
+        Some(indices_writer_properties(part.distinct_terms(), metadata(obj))),
+    )?;
+    for range in chunks(part.num_index_rows()) {
+        indices.write(&part.indices_batch(range, obj))?;
+    }
+    let indices = indices.into_inner()?;
+    Ok(EncodedPart { messages, indices })
+}

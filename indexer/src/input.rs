@@ -1,0 +1,221 @@
+//! Finding the objects to index (local files and folders, S3 objects and prefixes) and opening
+//! them as blocking readers.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use futures::TryStreamExt;
+use minerva_core::layout::ObjectId;
+use minerva_store::{Location, open_s3_bucket};
+use object_store::{ObjectStore, ObjectStoreExt};
+use tokio::runtime::Handle;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+use crate::config::IndexerConfig;
+use crate::error::IndexError;
+use crate::object::SourceObject;
+
+/// Where an input's bytes come from.
+#[derive(Debug, Clone)]
+pub enum InputKind {
+    /// A local file.
+    Local(PathBuf),
+    /// An object in a store.
+    Store {
+        /// The store.
+        store: Arc<dyn ObjectStore>,
+        /// The object's key.
+        key: object_store::path::Path,
+    },
+}
+
+/// One object to index.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// What the indexer needs to know about it.
+    pub object: SourceObject,
+    /// Size in bytes as stored.
+    pub size: u64,
+    /// How to read it.
+    pub kind: InputKind,
+}
+
+impl Input {
+    /// Opens the object as a blocking reader (call from a blocking thread).
+    pub fn open(&self, handle: &Handle) -> Result<Box<dyn Read + Send>, IndexError> {
+        let fail = |message: String| IndexError::Input { uri: self.object.uri.clone(), message };
+        match &self.kind {
+            InputKind::Local(path) => {
+                let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+                Ok(Box::new(file))
+            }
+            InputKind::Store { store, key } => {
+                let result = handle.block_on(store.get(key)).map_err(|e| fail(e.to_string()))?;
+                let stream = result.into_stream().map_err(std::io::Error::other);
+                let reader = StreamReader::new(stream);
+                Ok(Box::new(SyncIoBridge::new_with_handle(reader, handle.clone())))
+            }
+        }
+    }
+}
+
+/// The tag used when nothing else names one: the file name without log/compression
+/// extensions, lowercased (`OpenSSH_2k.log` → `openssh_2k`).
+pub fn tag_from_name(name: &str) -> String {
+    let mut stem = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    loop {
+        let before = stem.len();
+        for ext in [".gz", ".jsonl", ".ndjson", ".json", ".log", ".txt", ".csv", ".tsv"] {
+            if let Some(s) = stem.strip_suffix(ext) {
+                stem = s.to_owned();
+            }
+        }
+        if stem.len() == before {
+            break;
+        }
+    }
+    let tag: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .collect();
+    if tag.is_empty() { "log".to_owned() } else { tag }
+}
+
+/// Lists the objects named by `specs` (files, folders, `s3://bucket/key-or-prefix`), skipping
+/// hidden files, excluded paths and anything inside `skip_dir` (the data folder itself).
+pub async fn list_inputs(
+    specs: &[String],
+    config: &IndexerConfig,
+    skip_dir: Option<&Path>,
+) -> Result<Vec<Input>, IndexError> {
+    let mut inputs = Vec::new();
+    let skip_dir = skip_dir.and_then(|d| d.canonicalize().ok());
+    for spec in specs {
+        let location = Location::parse(spec)
+            .map_err(|e| IndexError::Input { uri: spec.clone(), message: e.to_string() })?;
+        match location {
+            Location::Local(path) => list_local(&path, config, skip_dir.as_deref(), &mut inputs)?,
+            Location::S3 { bucket, prefix } => {
+                list_s3(&bucket, &prefix, config, &mut inputs).await?;
+            }
+        }
+    }
+    Ok(inputs)
+}
+
+fn list_local(
+    path: &Path,
+    config: &IndexerConfig,
+    skip_dir: Option<&Path>,
+    out: &mut Vec<Input>,
+) -> Result<(), IndexError> {
+    let fail = |e: std::io::Error| IndexError::Input {
+        uri: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let path = path.canonicalize().map_err(fail)?;
+    let meta = std::fs::metadata(&path).map_err(fail)?;
+    if meta.is_dir() {
+        if skip_dir.is_some_and(|s| path.starts_with(s)) {
+            return Ok(());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
+            .map_err(fail)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let is_symlink_dir = std::fs::symlink_metadata(&entry)
+                .map(|m| m.file_type().is_symlink() && entry.is_dir())
+                .unwrap_or(false);
+            if !is_symlink_dir {
+                list_local(&entry, config, skip_dir, out)?;
+            }
+        }
+        return Ok(());
+    }
+    if !meta.is_file() {
+        return Ok(());
+    }
+    let path_text = path.to_string_lossy().into_owned();
+    if config.is_excluded(&path_text) {
+        return Ok(());
+    }
+    let mtime = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok());
+    let mtime_us = mtime.map_or(0, |d| d.as_micros() as i64);
+    let mtime_ns = mtime.map_or(0, |d| d.as_nanos()).to_string();
+    let size = meta.len();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    out.push(Input {
+        object: SourceObject {
+            uri: format!("file://{path_text}"),
+            id: ObjectId::derive(&["file", &path_text, &size.to_string(), &mtime_ns]),
+            time_us: mtime_us,
+            fallback_tag: tag_from_name(&name),
+            overrides: config.overrides_for(&path_text),
+        },
+        size,
+        kind: InputKind::Local(path),
+    });
+    Ok(())
+}
+
+async fn list_s3(
+    bucket: &str,
+    prefix: &str,
+    config: &IndexerConfig,
+    out: &mut Vec<Input>,
+) -> Result<(), IndexError> {
+    let uri = format!("s3://{bucket}/{prefix}");
+    let fail = |message: String| IndexError::Input { uri: uri.clone(), message };
+    let store = open_s3_bucket(bucket).map_err(|e| fail(e.to_string()))?;
+    let prefix_path = object_store::path::Path::from(prefix);
+    // An exact key is one object; otherwise the text is a prefix.
+    let mut metas = match store.head(&prefix_path).await {
+        Ok(meta) if !prefix.is_empty() => vec![meta],
+        _ => {
+            let listing = if prefix.is_empty() { None } else { Some(&prefix_path) };
+            store.list(listing).try_collect::<Vec<_>>().await.map_err(|e| fail(e.to_string()))?
+        }
+    };
+    metas.sort_by(|a, b| a.location.cmp(&b.location));
+    for meta in metas {
+        let key = meta.location.to_string();
+        let object_uri = format!("s3://{bucket}/{key}");
+        let name = key.rsplit('/').next().unwrap_or(&key).to_owned();
+        if name.starts_with('.') || config.is_excluded(&object_uri) {
+            continue;
+        }
+        let etag = meta.e_tag.clone().unwrap_or_default();
+        let version = meta.version.clone().unwrap_or_default();
+        out.push(Input {
+            object: SourceObject {
+                id: ObjectId::derive(&["s3", bucket, &key, &etag, &version]),
+                time_us: meta.last_modified.timestamp_micros(),
+                fallback_tag: tag_from_name(&name),
+                overrides: config.overrides_for(&object_uri),
+                uri: object_uri,
+            },
+            size: meta.size,
+            kind: InputKind::Store { store: store.clone(), key: meta.location },
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_come_from_file_names() {
+        assert_eq!(tag_from_name("OpenSSH_2k.log"), "openssh_2k");
+        assert_eq!(tag_from_name("dns.head8000.ndjson.gz"), "dns.head8000");
+        assert_eq!(tag_from_name("a/b/TA0002-Execution.jsonl.gz"), "ta0002-execution");
+        assert_eq!(tag_from_name("weird name!.log"), "weird_name_");
+        assert_eq!(tag_from_name(".log"), "log");
+    }
+}

@@ -1,0 +1,90 @@
+//! Indexing many objects at once: one blocking worker per object, up to the configured
+//! parallelism, each writing through the injected object store.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::StreamExt;
+use minerva_store::DataStore;
+use object_store::{ObjectStoreExt, PutPayload};
+use tokio::runtime::Handle;
+
+use crate::config::IndexerConfig;
+use crate::error::IndexError;
+use crate::input::Input;
+use crate::object::{FileSink, ObjectIndexer};
+use crate::progress::Progress;
+use crate::report::{IndexReport, ObjectReport};
+
+/// A [`FileSink`] that writes into a [`DataStore`] from a blocking thread.
+pub struct StoreSink {
+    data: DataStore,
+    handle: Handle,
+}
+
+impl StoreSink {
+    /// Creates a sink; `handle` runs the uploads.
+    pub fn new(data: DataStore, handle: Handle) -> Self {
+        StoreSink { data, handle }
+    }
+}
+
+impl FileSink for StoreSink {
+    fn put(&mut self, key: &str, bytes: Vec<u8>) -> Result<(), IndexError> {
+        let path = self.data.key(key);
+        self.handle
+            .block_on(self.data.store.put(&path, PutPayload::from(bytes)))
+            .map(|_| ())
+            .map_err(|e| IndexError::Write { key: path.to_string(), message: e.to_string() })
+    }
+}
+
+/// Indexes one input on the current (blocking) thread.
+pub fn index_input(
+    input: &Input,
+    data: &DataStore,
+    handle: &Handle,
+    budget_bytes: usize,
+    progress: &Progress,
+) -> ObjectReport {
+    let mut sink = StoreSink::new(data.clone(), handle.clone());
+    let report = match input.open(handle) {
+        Ok(reader) => ObjectIndexer::run(&input.object, reader, &mut sink, progress, budget_bytes),
+        Err(e) => {
+            let mut report = ObjectReport::new(&input.object.uri);
+            report.fail(e.to_string());
+            report
+        }
+    };
+    progress.object_done();
+    report
+}
+
+/// Indexes `inputs` into `data`, `config.parallelism` objects at a time. Reports come back in
+/// input order; a failing object does not stop the others.
+pub async fn index_inputs(
+    data: &DataStore,
+    inputs: Vec<Input>,
+    config: &IndexerConfig,
+    progress: Arc<Progress>,
+) -> Result<IndexReport, IndexError> {
+    let started = Instant::now();
+    progress.set_total(inputs.len() as u64);
+    // Each worker gets an equal share of the memory budget.
+    let budget = config.memory_budget_bytes / config.parallelism.max(1);
+    let handle = Handle::current();
+    let tasks = inputs.into_iter().map(|input| {
+        let data = data.clone();
+        let handle = handle.clone();
+        let progress = progress.clone();
+        tokio::task::spawn_blocking(move || {
+            index_input(&input, &data, &handle, budget, &progress)
+        })
+    });
+    let mut results = futures::stream::iter(tasks).buffered(config.parallelism.max(1));
+    let mut objects = Vec::new();
+    while let Some(result) = results.next().await {
+        objects.push(result.map_err(|e| IndexError::Worker(e.to_string()))?);
+    }
+    Ok(IndexReport { objects, elapsed: started.elapsed() })
+}
