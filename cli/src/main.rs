@@ -1,1 +1,39 @@
-fn main() {}
+//! The `minerva` command: index, generate (and later search, serve, merge).
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Schema-agnostic keyword search over security logs kept in object storage.
+#[derive(Debug, Parser)]
+#[command(name = "minerva", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Index log files or objects into Parquet `indices` and `messages` tables.
+    Index(commands::index::IndexArgs),
+    /// Write deterministic synthetic security logs with planted needles.
+    Generate(commands::generate::GenerateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Index(args) => commands::index::run(args),
+        Command::Generate(args) => commands::generate::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -142,6 +142,13 @@ impl PartitionBuffer {
         self.records.len()
     }
 
+    /// Gives every record the time `timestamp_us` (for records that had none of their own).
+    pub fn retime_all(&mut self, timestamp_us: i64) {
+        for record in &mut self.records {
+            record.timestamp_us = timestamp_us;
+        }
+    }
+
     /// Number of index rows.
     pub fn num_index_rows(&self) -> usize {
         self.rows.len()

@@ -202,14 +202,6 @@ pub(crate) fn push_iso_micros(buf: &mut Vec<u8>, micros: i64) {
     buf.push(b'Z');
 }
 
-/// Compact date `20240101` (as in SigV4 credential scopes).
-pub(crate) fn push_yyyymmdd(buf: &mut Vec<u8>, secs: i64) {
-    let c = civil(secs);
-    push_pad(buf, c.year as u64, 4);
-    push_pad(buf, u64::from(c.month), 2);
-    push_pad(buf, u64::from(c.day), 2);
-}
-
 /// BSD syslog prefix time: `Jan  1 00:00:03`.
 pub(crate) fn push_syslog(buf: &mut Vec<u8>, secs: i64) {
     let c = civil(secs);
@@ -241,7 +233,7 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
 
-    fn s(f: impl Fn(&mut Vec<u8>)) -> String {
+    fn s(mut f: impl FnMut(&mut Vec<u8>)) -> String {
         let mut b = Vec::new();
         f(&mut b);
         String::from_utf8(b).unwrap()
@@ -280,10 +272,6 @@ mod tests {
             assert_eq!(
                 s(|b| push_syslog(b, secs)),
                 dt.format("%b %e %H:%M:%S").to_string()
-            );
-            assert_eq!(
-                s(|b| push_yyyymmdd(b, secs)),
-                dt.format("%Y%m%d").to_string()
             );
         }
         assert_eq!(

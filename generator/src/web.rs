@@ -161,7 +161,8 @@ impl<'a> Gen<'a> {
                 out.extend_from_slice(b"GET ");
                 self.target(out);
                 let ua = *self.rng.pick(BROWSERS);
-                self.close(out, 200, self.rng.skewed(200, 200_000), ua);
+                let n = self.rng.skewed(200, 200_000);
+                self.close(out, 200, n, ua);
                 return "remote_addr";
             }
             Role::User => {
@@ -194,7 +195,8 @@ impl<'a> Gen<'a> {
             }
         }
         let ua = *self.rng.pick(TOOLS);
-        self.close(out, 200, self.rng.skewed(100, 50_000), ua);
+        let n = self.rng.skewed(100, 50_000);
+        self.close(out, 200, n, ua);
         if p.role == Role::User {
             "remote_user"
         } else {
@@ -220,7 +222,8 @@ impl RecordGen for Gen<'_> {
             out.extend_from_slice(self.rng.pick(ATTACKS).as_bytes());
             let status = [404, 404, 404, 403, 400, 200][self.rng.index(6)];
             let ua = *self.rng.pick(TOOLS);
-            self.close(out, status, self.rng.range(150, 600), ua);
+            let n = self.rng.range(150, 600);
+            self.close(out, status, n, ua);
             return "";
         }
         let lb_check = self.rng.chance(300);

@@ -60,6 +60,11 @@ pub struct ObjectIndexer<'a> {
     rule: TimestampRule,
     record: RecordIndexer,
     hours: BTreeMap<Hour, HourState>,
+    /// Records before the first one with a time of its own; they take that record's time.
+    leading_untimed: PartitionBuffer,
+    /// Time of the latest record that had one; later records without a time (continuation
+    /// lines such as stack traces) take it.
+    last_time_us: Option<i64>,
     report: ObjectReport,
     since_budget_check: usize,
     unreported_bytes: u64,
@@ -89,6 +94,8 @@ impl<'a> ObjectIndexer<'a> {
             },
             record: RecordIndexer::new(),
             hours: BTreeMap::new(),
+            leading_untimed: PartitionBuffer::new(),
+            last_time_us: None,
             report: ObjectReport::new(&object.uri),
             since_budget_check: 0,
             unreported_bytes: 0,
@@ -225,6 +232,10 @@ impl<'a> ObjectIndexer<'a> {
     }
 
     /// Adds the current record to the buffer of its hour.
+    ///
+    /// A record without a time of its own takes the time of the record before it (continuation
+    /// lines, stack traces); records before the first timed one take that record's time; an
+    /// object with no time at all uses the object's time.
     fn emit(
         &mut self,
         seq: i64,
@@ -232,17 +243,31 @@ impl<'a> ObjectIndexer<'a> {
         message: &[u8],
         utf8: bool,
     ) -> Result<(), IndexError> {
-        let ts = ts.unwrap_or_else(|| {
-            self.report.no_timestamp += 1;
-            self.object.time_us
-        });
-        self.report.observe_time(ts);
         self.report.records += 1;
         self.unreported_records += 1;
-        let hour = Hour::of_micros(ts);
+        let ts = match ts.or(self.last_time_us) {
+            Some(ts) => ts,
+            None => {
+                self.report.no_timestamp += 1;
+                let buffer = &mut self.leading_untimed;
+                buffer.begin_record(seq, self.object.time_us, message, utf8);
+                self.record.drain_into(buffer);
+                buffer.end_record();
+                if buffer.estimated_bytes() > self.budget_bytes / 2 {
+                    // Too many records without a time: give them the object's time.
+                    self.place_leading_untimed(self.object.time_us)?;
+                }
+                return Ok(());
+            }
+        };
+        if self.last_time_us.is_none() && !self.leading_untimed.is_empty() {
+            self.place_leading_untimed(ts)?;
+        }
+        self.last_time_us = Some(ts);
+        self.report.observe_time(ts);
         let state = self
             .hours
-            .entry(hour)
+            .entry(Hour::of_micros(ts))
             .or_insert_with(|| HourState { buffer: PartitionBuffer::new(), next_part: 0 });
         state.buffer.begin_record(seq, ts, message, utf8);
         self.record.drain_into(&mut state.buffer);
@@ -253,6 +278,25 @@ impl<'a> ObjectIndexer<'a> {
             self.report_progress();
             self.enforce_budget()?;
         }
+        Ok(())
+    }
+
+    fn hour_state(&mut self, hour: Hour) -> &mut HourState {
+        self.hours
+            .entry(hour)
+            .or_insert_with(|| HourState { buffer: PartitionBuffer::new(), next_part: 0 })
+    }
+
+    /// Moves the leading records without a time into the hour of `ts`.
+    fn place_leading_untimed(&mut self, ts: i64) -> Result<(), IndexError> {
+        let mut buffer = std::mem::take(&mut self.leading_untimed);
+        buffer.retime_all(ts);
+        self.report.observe_time(ts);
+        let hour = Hour::of_micros(ts);
+        if !self.hour_state(hour).buffer.is_empty() {
+            self.flush(hour)?;
+        }
+        self.hour_state(hour).buffer = buffer;
         Ok(())
     }
 
@@ -304,6 +348,9 @@ impl<'a> ObjectIndexer<'a> {
     }
 
     fn flush_all(&mut self) -> Result<(), IndexError> {
+        if !self.leading_untimed.is_empty() {
+            self.place_leading_untimed(self.object.time_us)?;
+        }
         let hours: Vec<Hour> = self.hours.keys().copied().collect();
         for hour in hours {
             self.flush(hour)?;

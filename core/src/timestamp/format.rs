@@ -65,6 +65,11 @@ pub enum TimestampFormatError {
 
 impl StrftimePattern {
     /// Validates `pattern` (which must contain `%` and only specifiers chrono knows).
+    ///
+    /// # Errors
+    ///
+    /// [`TimestampFormatError::Unknown`] without a `%`, [`TimestampFormatError::InvalidPattern`]
+    /// for a specifier chrono does not know.
     pub fn new(pattern: &str) -> Result<StrftimePattern, TimestampFormatError> {
         if !pattern.contains('%') {
             return Err(TimestampFormatError::Unknown(pattern.to_owned()));
@@ -79,6 +84,7 @@ impl StrftimePattern {
     }
 
     /// The pattern as written.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         &self.pattern
     }
@@ -155,6 +161,7 @@ impl TimestampFormat {
     ///
     /// `object_time_us` supplies the year for patterns without one. Explicit epoch units
     /// accept any representable value (no plausibility range, unlike `auto`).
+    #[must_use]
     pub fn parse_value(&self, text: &str, object_time_us: i64) -> Option<i64> {
         let text = text.trim();
         match self {
@@ -168,8 +175,9 @@ impl TimestampFormat {
     /// Reads the time at the start of a text line, ignoring leading whitespace and `[`.
     ///
     /// For [`TimestampFormat::Auto`] this is [`parse_text_timestamp`], which searches further.
+    #[must_use]
     pub fn parse_text_prefix(&self, line: &str, object_time_us: i64) -> Option<i64> {
-        if *self == TimestampFormat::Auto {
+        if matches!(self, TimestampFormat::Auto) {
             return parse_text_timestamp(line, object_time_us);
         }
         let b = line.as_bytes();
@@ -199,6 +207,17 @@ impl TimestampFormat {
     }
 }
 
+/// The keywords accepted by [`TimestampFormat::from_str`], in any letter case.
+const KEYWORDS: [(&str, TimestampFormat); 7] = [
+    ("auto", TimestampFormat::Auto),
+    ("rfc3339", TimestampFormat::Rfc3339),
+    ("iso8601", TimestampFormat::Rfc3339),
+    ("epoch_s", TimestampFormat::EpochSeconds),
+    ("epoch_ms", TimestampFormat::EpochMillis),
+    ("epoch_us", TimestampFormat::EpochMicros),
+    ("epoch_ns", TimestampFormat::EpochNanos),
+];
+
 impl FromStr for TimestampFormat {
     type Err = TimestampFormatError;
 
@@ -210,15 +229,6 @@ impl FromStr for TimestampFormat {
         if s.contains('%') {
             return StrftimePattern::new(s).map(TimestampFormat::Strftime);
         }
-        const KEYWORDS: [(&str, TimestampFormat); 7] = [
-            ("auto", TimestampFormat::Auto),
-            ("rfc3339", TimestampFormat::Rfc3339),
-            ("iso8601", TimestampFormat::Rfc3339),
-            ("epoch_s", TimestampFormat::EpochSeconds),
-            ("epoch_ms", TimestampFormat::EpochMillis),
-            ("epoch_us", TimestampFormat::EpochMicros),
-            ("epoch_ns", TimestampFormat::EpochNanos),
-        ];
         KEYWORDS
             .into_iter()
             .find(|(keyword, _)| keyword.eq_ignore_ascii_case(s))

@@ -38,6 +38,7 @@ const EPOCH_TOKENS: usize = 6;
 ///    whitespace-separated tokens, between 2000-01-01 and 2100-01-01.
 ///
 /// Times without a zone are taken as UTC. Returns `None` when nothing matches.
+#[must_use]
 pub fn parse_text_timestamp(line: &str, object_time_us: i64) -> Option<i64> {
     let b = line.as_bytes();
     let start = skip_leading(b, false);

@@ -40,6 +40,7 @@ const LONGEST_FIELD: usize = "Event.System.TimeCreated.#attributes.SystemTime".l
 
 /// The index of `path` in [`JSON_TIMESTAMP_FIELDS`] (lower is better), or `None` if the path
 /// is not a timestamp candidate. The match is exact and case-sensitive.
+#[must_use]
 pub fn json_timestamp_priority(path: &str) -> Option<usize> {
     if path.len() > LONGEST_FIELD {
         return None;
@@ -62,6 +63,7 @@ pub fn json_timestamp_priority(path: &str) -> Option<usize> {
 /// - The Microsoft JSON date `/Date(1571630400123)/` (milliseconds, any value).
 /// - As fallbacks: Common Log Format `10/Oct/2000:13:55:36 -0700`, ctime
 ///   `Sun Dec 04 04:47:44 2005` and RFC 2822 `Tue, 15 Nov 1994 08:12:31 GMT`.
+#[must_use]
 pub fn parse_timestamp_value(text: &str) -> Option<i64> {
     let text = text.trim();
     let b = text.as_bytes();
@@ -144,6 +146,7 @@ fn rfc2822(text: &str) -> Option<i64> {
 
 /// Joins W3C/IIS `date` (`2019-10-12`) and `time` (`07:20:50`, `07:20:50.123`, `07:20`,
 /// optionally with a zone) columns into a time, UTC unless a zone is given.
+#[must_use]
 pub fn parse_date_and_time(date: &str, time: &str) -> Option<i64> {
     let date_bytes = date.trim().as_bytes();
     let time_bytes = time.trim().as_bytes();
@@ -175,7 +178,7 @@ pub(crate) enum EpochUnit {
 pub(crate) struct Decimal {
     negative: bool,
     int: u64,
-    /// The fraction as billionths (so `.123` is 123_000_000).
+    /// The fraction as billionths (so `.123` is `123_000_000`).
     frac_nanos: u32,
 }
 

@@ -468,7 +468,8 @@ impl Gen<'_> {
                 out.push(b':');
                 out.extend_from_slice(acct.as_bytes());
                 out.extend_from_slice(b":key/");
-                self.stable_uuid(out, 0x4B4D53, self.rng.below(12));
+                let k = self.rng.below(12);
+                self.stable_uuid(out, 0x4B4D53, k);
                 if ev.p == P::Decrypt {
                     out.extend_from_slice(b"\",\"encryptionAlgorithm\":\"SYMMETRIC_DEFAULT\"}");
                 } else {

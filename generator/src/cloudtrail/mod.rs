@@ -100,7 +100,7 @@ impl<'a> Gen<'a> {
                 [Ident::IamUser, Ident::Sso, Ident::Root][weighted(&mut self.rng, &[50, 45, 5])]
             }
             P::AssumeRole | P::Decrypt if self.rng.chance(3_500) => {
-                Ident::Service(self.rng.pick(SERVICES))
+                Ident::Service(*self.rng.pick(SERVICES))
             }
             _ => [Ident::Role, Ident::Sso, Ident::IamUser][weighted(&mut self.rng, &[50, 12, 38])],
         }
@@ -219,7 +219,8 @@ impl<'a> Gen<'a> {
                     b"\"},\"webIdFederationData\":{},\"attributes\":{\"mfaAuthenticated\":\"",
                 );
                 out.extend_from_slice(if sso { b"true" } else { b"false" });
-                out.extend_from_slice(b"\"}}");
+                out.extend_from_slice(b"\"}}}");
+                return;
             }
         }
         out.extend_from_slice(b"\",\"arn\":\"");

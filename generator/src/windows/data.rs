@@ -171,13 +171,15 @@ impl Gen<'_> {
         t: i64,
         plant: Option<Plant>,
     ) -> &'static str {
-        let value = plant.map(|p| p.value);
         match id {
             4624 | 4625 => {
                 self.subject_system(out);
-                let bad = id == 4625 && value.is_none() && self.rng.chance(6_000);
+                let name = plant
+                    .filter(|p| matches!(p.role, Role::User | Role::Email))
+                    .map(|p| p.value);
+                let bad = id == 4625 && name.is_none() && self.rng.chance(6_000);
                 let bad_name = Some(*self.rng.pick(BAD_USERS)).filter(|_| bad);
-                self.target_user(out, value.or(bad_name));
+                self.target_user(out, name.or(bad_name));
                 if id == 4625 {
                     out.extend_from_slice(
                         b"\"Status\":\"0xc000006d\",\"FailureReason\":\"%%2313\",\"SubStatus\":\"",

@@ -1,0 +1,4 @@
+//! One module per subcommand: parse flags, build the library's config, call the library.
+
+pub mod generate;
+pub mod index;
