@@ -16,6 +16,8 @@ use crate::{GenerateError, GenerateOptions, LogKind};
 
 /// Output is flushed to the file (and progress reported) in chunks of about this size.
 const CHUNK: usize = 1 << 20;
+/// No record of any kind is shorter than this (bounds the time jitter; see `write_file`).
+const MIN_RECORD_BYTES: u128 = 64;
 
 /// A per-file record generator for one log kind.
 pub(crate) trait RecordGen {
@@ -105,6 +107,7 @@ pub fn generate(
                 lo,
                 hi,
                 gzip: opts.gzip,
+                jitter_seed: mix(kind_seed, fi as u64 ^ 0x4A49_5454_4552),
             };
             let entry = write_file(
                 &job,
@@ -172,11 +175,12 @@ struct FileJob {
     lo: i64,
     hi: i64,
     gzip: bool,
+    jitter_seed: u64,
 }
 
 enum Sink {
     Plain(File),
-    Gz(GzEncoder<File>),
+    Gz(Box<GzEncoder<File>>),
 }
 
 impl Sink {
@@ -209,7 +213,7 @@ fn write_file(
     };
     let file = File::create(&job.path).map_err(io)?;
     let mut sink = if job.gzip {
-        Sink::Gz(GzEncoder::new(file, Compression::new(1)))
+        Sink::Gz(Box::new(GzEncoder::new(file, Compression::new(1))))
     } else {
         Sink::Plain(file)
     };
@@ -228,6 +232,11 @@ fn write_file(
     let mut next_plant = 0usize;
     let mut overflow = false;
     let width = (hi - lo).max(1) as u128;
+    // Record times are proportional to the bytes written before them, plus a jitter smaller
+    // than the time advanced by the shortest possible record, so they stay non-decreasing.
+    let max_jitter =
+        (width * MIN_RECORD_BYTES / u128::from(budget.max(1))).saturating_sub(1) as u64;
+    let mut jitter = Rng::new(job.jitter_seed);
     loop {
         let due = plants.get(next_plant).filter(|&&(ppm, _)| {
             overflow || u128::from(bytes) * 1_000_000 >= u128::from(ppm) * u128::from(budget)
@@ -236,7 +245,7 @@ fn write_file(
             break;
         }
         let frac = (u128::from(bytes.min(budget)) * width / u128::from(budget.max(1))) as i64;
-        let t = (lo + frac).min(hi - 1);
+        let t = (lo + frac + jitter.below(max_jitter) as i64).min(hi - 1);
         let plant = due.map(|&(_, n)| Plant {
             role: NEEDLES[n].role,
             value: NEEDLES[n].value,
@@ -244,6 +253,10 @@ fn write_file(
         let mark = buf.len();
         let field = gen_.record(&mut buf, t, plant);
         let len = (buf.len() - mark) as u64;
+        debug_assert!(
+            u128::from(len) >= MIN_RECORD_BYTES,
+            "record shorter than assumed"
+        );
         // Keep a record only if that lands closer to the budget than dropping it would.
         if due.is_none() && records > 0 && 2 * bytes + len > 2 * budget {
             buf.truncate(mark);

@@ -51,7 +51,7 @@ pub fn parse_size(s: &str) -> Result<u64, GenerateError> {
         }
     };
     let bytes = (n * mult).round();
-    if !(bytes >= 1.0 && bytes < 1.8e19) {
+    if !(1.0..1.8e19).contains(&bytes) {
         return Err(err("size", s, "must be at least 1 byte"));
     }
     Ok(bytes as u64)
@@ -110,10 +110,11 @@ pub fn parse_start(s: &str) -> Result<DateTime<Utc>, GenerateError> {
             return Ok(n.and_utc());
         }
     }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        if let Some(n) = d.and_hms_opt(0, 0, 0) {
-            return Ok(n.and_utc());
-        }
+    if let Some(n) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+    {
+        return Ok(n.and_utc());
     }
     Err(err(
         "start",

@@ -122,7 +122,7 @@ impl<'a> Gen<'a> {
     }
 
     fn invalid_user(&mut self) -> &'static str {
-        *self.rng.pick(INVALID_USERS)
+        INVALID_USERS[self.rng.index(INVALID_USERS.len())]
     }
 
     fn accepted_key(&mut self, out: &mut Vec<u8>, user: &[u8], rank: u64) {

@@ -122,7 +122,7 @@ pub(crate) struct Vocab {
 impl Vocab {
     /// Builds all pools for `seed`.
     pub(crate) fn new(seed: u64) -> Self {
-        let mut rng = Rng::new(mix(seed, 0x564F_4341_42));
+        let mut rng = Rng::new(mix(seed, 0x0056_4F43_4142));
         let internal = build_internal(&mut rng);
         let external = build_external(&mut rng);
         let external6 = build_external6(&mut rng);
@@ -199,13 +199,13 @@ impl Vocab {
 
     /// Appends a stable SSH key fingerprint body (43 base64 chars) for user rank `i`.
     pub(crate) fn push_fingerprint(&self, buf: &mut Vec<u8>, i: u64) {
-        let mut r = Rng::new(mix(mix(self.seed, 0x5353_48), i));
+        let mut r = Rng::new(mix(mix(self.seed, 0x0053_5348), i));
         push_rand_base64(buf, &mut r, 43);
     }
 
     /// Appends a stable SHA-256 (64 hex chars) for binary `i` of a small pool.
     pub(crate) fn push_sha256(&self, buf: &mut Vec<u8>, i: u64, upper: bool) {
-        let mut r = Rng::new(mix(mix(self.seed, 0x5348_41), i));
+        let mut r = Rng::new(mix(mix(self.seed, 0x0053_4841), i));
         // The pool is tiny and fixed per seed; a collision with a needle digest would need a
         // 2^-256 coincidence, and the first nibble is forced away from the needle's anyway.
         let start = buf.len();

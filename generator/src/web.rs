@@ -106,13 +106,12 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn client(&mut self, out: &mut Vec<u8>, t: i64) {
+    fn client(&mut self, out: &mut Vec<u8>) {
         match weighted(&mut self.rng, &[85, 10, 5]) {
             0 => push_ipv4(out, self.v.external_ip(&mut self.rng)),
             1 => push_ipv4(out, self.v.internal_ip(&mut self.rng).1),
             _ => out.extend_from_slice(self.v.external_ip6(&mut self.rng).as_bytes()),
         }
-        let _ = t;
     }
 
     fn open(&mut self, out: &mut Vec<u8>, t: i64, user: Option<&[u8]>) {
@@ -166,12 +165,12 @@ impl<'a> Gen<'a> {
                 return "remote_addr";
             }
             Role::User => {
-                self.client(out, t);
+                self.client(out);
                 self.open(out, t, Some(p.value.as_bytes()));
                 out.extend_from_slice(b"GET /admin/reports");
             }
             Role::AccessKey => {
-                self.client(out, t);
+                self.client(out);
                 self.open(out, t, None);
                 out.extend_from_slice(b"GET /exports/2024/report.csv?AWSAccessKeyId=");
                 out.extend_from_slice(p.value.as_bytes());
@@ -182,13 +181,13 @@ impl<'a> Gen<'a> {
                 out.extend_from_slice(b"%3D");
             }
             Role::Sha256 => {
-                self.client(out, t);
+                self.client(out);
                 self.open(out, t, None);
                 out.extend_from_slice(b"GET /api/v1/artifacts/");
                 out.extend_from_slice(p.value.as_bytes());
             }
             _ => {
-                self.client(out, t);
+                self.client(out);
                 self.open(out, t, None);
                 out.extend_from_slice(b"GET ");
                 out.extend_from_slice(p.value.as_bytes());
@@ -234,7 +233,7 @@ impl RecordGen for Gen<'_> {
             self.close(out, 200, 2, "ELB-HealthChecker/2.0");
             return "";
         }
-        self.client(out, t);
+        self.client(out);
         let user = if self.rng.chance(150) {
             Some(self.v.user(&mut self.rng).1.as_bytes())
         } else {

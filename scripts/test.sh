@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The project's test command: Rust unit/integration tests, then the Python end-to-end tests
+# (DuckDB/pyarrow as second readers, a real S3-compatible server from moto on 127.0.0.1).
+# Installs what it needs (Python packages into a venv); needs only Rust, Python 3.11 and the
+# package registries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/minerva-target}"
+venv="${MINERVA_VENV:-$HOME/.cache/minerva-venv}"
+
+echo "== python environment ($venv)"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+
+echo "== cargo build"
+cargo build --workspace --all-targets --locked
+
+echo "== cargo test"
+cargo test --workspace --locked
+
+echo "== moto_server (S3) on 127.0.0.1"
+port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"${TMPDIR:-/tmp}/minerva-moto-$port.log" 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+export MINERVA_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+export MINERVA_BIN="$CARGO_TARGET_DIR/debug/minerva"
+export MINERVA_DATASETS="${MINERVA_DATASETS:-$root/../shared/datasets}"
+
+echo "== pytest"
+"$venv/bin/python" -m pytest -q tests/python "$@"
