@@ -19,7 +19,11 @@ impl ProgressBar {
     pub fn start(progress: Arc<Progress>, quiet: bool) -> Self {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         if quiet || !std::io::stderr().is_terminal() {
-            return ProgressBar { bar: None, stop, thread: None };
+            return ProgressBar {
+                bar: None,
+                stop,
+                thread: None,
+            };
         }
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -48,7 +52,11 @@ impl ProgressBar {
                 }
             })
         };
-        ProgressBar { bar: Some(bar), stop, thread: Some(thread) }
+        ProgressBar {
+            bar: Some(bar),
+            stop,
+            thread: Some(thread),
+        }
     }
 
     /// Stops and clears the bar.
@@ -70,7 +78,10 @@ pub fn print_summary(report: &IndexReport, data: &str) {
             eprintln!("warning: {warning}");
         }
         if object.suppressed_warnings > 0 {
-            eprintln!("warning: {}: {} more warnings", object.uri, object.suppressed_warnings);
+            eprintln!(
+                "warning: {}: {} more warnings",
+                object.uri, object.suppressed_warnings
+            );
         }
         if let Some(error) = &object.error {
             eprintln!("error: {error}");

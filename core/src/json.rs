@@ -104,7 +104,10 @@ impl Cursor<'_> {
     }
 
     fn err(&self, reason: &'static str) -> JsonError {
-        JsonError { offset: self.pos, reason }
+        JsonError {
+            offset: self.pos,
+            reason,
+        }
     }
 
     fn expect_literal(&mut self, literal: &[u8]) -> Result<(), JsonError> {
@@ -203,7 +206,10 @@ impl Cursor<'_> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    let escaped = b.get(self.pos).copied().ok_or_else(|| self.err("bad escape"))?;
+                    let escaped = b
+                        .get(self.pos)
+                        .copied()
+                        .ok_or_else(|| self.err("bad escape"))?;
                     self.pos += 1;
                     let c = match escaped {
                         b'"' => '"',
@@ -231,7 +237,9 @@ impl Cursor<'_> {
             .ok_or_else(|| self.err("bad unicode escape"))?;
         let mut value = 0u32;
         for &d in digits {
-            let v = (d as char).to_digit(16).ok_or_else(|| self.err("bad unicode escape"))?;
+            let v = (d as char)
+                .to_digit(16)
+                .ok_or_else(|| self.err("bad unicode escape"))?;
             value = value * 16 + v;
         }
         self.pos += 4;
@@ -277,7 +285,9 @@ impl JsonFlattener {
             match cur.peek() {
                 Some(b'{') => {
                     cur.pos += 1;
-                    self.stack.push(Frame::Object { base_len: self.path.len() });
+                    self.stack.push(Frame::Object {
+                        base_len: self.path.len(),
+                    });
                     cur.skip_ws();
                     if cur.peek() == Some(b'}') {
                         cur.pos += 1;

@@ -96,7 +96,11 @@ fn invalid_json_is_rejected() {
     }
     // Invalid UTF-8 inside a string.
     let mut flattener = JsonFlattener::new();
-    assert!(flattener.flatten(b"{\"a\":\"\xff\"}", &mut |_: &str, _: Leaf<'_>| {}).is_err());
+    assert!(
+        flattener
+            .flatten(b"{\"a\":\"\xff\"}", &mut |_: &str, _: Leaf<'_>| {})
+            .is_err()
+    );
 }
 
 #[test]

@@ -60,7 +60,13 @@ impl Hour {
     /// The partition value, `YYYY-MM-DD-HH`.
     pub fn dt(self) -> String {
         match DateTime::<Utc>::from_timestamp_micros(self.start_micros()) {
-            Some(t) => format!("{:04}-{:02}-{:02}-{:02}", t.year(), t.month(), t.day(), t.hour()),
+            Some(t) => format!(
+                "{:04}-{:02}-{:02}-{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour()
+            ),
             None => "0000-00-00-00".to_owned(),
         }
     }
@@ -76,7 +82,11 @@ impl Hour {
 /// Joins a prefix and a relative key with exactly one `/`.
 pub fn join_key(prefix: &str, rest: &str) -> String {
     let prefix = prefix.trim_end_matches('/');
-    if prefix.is_empty() { rest.to_owned() } else { format!("{prefix}/{rest}") }
+    if prefix.is_empty() {
+        rest.to_owned()
+    } else {
+        format!("{prefix}/{rest}")
+    }
 }
 
 /// The folder of one partition of one table: `{prefix}/{table}/dt=YYYY-MM-DD-HH`.
@@ -151,7 +161,10 @@ mod tests {
             data_file_key("logs/", Table::Indices, hour, &name),
             format!("logs/indices/dt=2024-01-02-03/{name}")
         );
-        assert_eq!(partition_dir("", Table::Messages, hour), "messages/dt=2024-01-02-03");
+        assert_eq!(
+            partition_dir("", Table::Messages, hour),
+            "messages/dt=2024-01-02-03"
+        );
     }
 
     #[test]

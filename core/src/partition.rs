@@ -111,7 +111,11 @@ impl PartitionBuffer {
         let record = (self.records.len() - 1) as u32;
         let term = self.terms.intern(term);
         let field = self.fields.intern(field);
-        self.rows.push(IndexRow { term, field, record });
+        self.rows.push(IndexRow {
+            term,
+            field,
+            record,
+        });
     }
 
     /// Drops the terms added since [`Self::begin_record`] (the record keeps its message).
@@ -173,7 +177,11 @@ impl PartitionBuffer {
         let term_ranks = self.terms.ranks();
         let field_ranks = self.fields.ranks();
         self.rows.sort_unstable_by_key(|r| {
-            (term_ranks[r.term as usize], field_ranks[r.field as usize], r.record)
+            (
+                term_ranks[r.term as usize],
+                field_ranks[r.field as usize],
+                r.record,
+            )
         });
         FinishedPartition { buffer: self }
     }
@@ -208,7 +216,11 @@ impl FinishedPartition {
     }
 
     /// `indices` rows `range` (in sorted order) as a batch.
-    pub fn indices_batch(&self, range: std::ops::Range<usize>, obj: ObjectColumns<'_>) -> RecordBatch {
+    pub fn indices_batch(
+        &self,
+        range: std::ops::Range<usize>,
+        obj: ObjectColumns<'_>,
+    ) -> RecordBatch {
         let b = &self.buffer;
         let rows = &b.rows[range];
         let n = rows.len();
@@ -224,11 +236,16 @@ impl FinishedPartition {
             seq.push(record.seq);
         }
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.tag, n))),
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+                obj.tag, n,
+            ))),
             Arc::new(TimestampMicrosecondArray::from(timestamp).with_timezone("UTC")),
             Arc::new(field.finish()),
             Arc::new(term.finish()),
-            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.object_id, n))),
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+                obj.object_id,
+                n,
+            ))),
             Arc::new(Int64Array::from(seq)),
         ];
         RecordBatch::try_new(indices_schema(), columns).expect("columns match the indices schema")
@@ -257,14 +274,21 @@ impl FinishedPartition {
             }
         }
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.tag, n))),
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+                obj.tag, n,
+            ))),
             Arc::new(
                 TimestampMicrosecondArray::from_iter_values(records.iter().map(|r| r.timestamp_us))
                     .with_timezone("UTC"),
             ),
-            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.object_id, n))),
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+                obj.object_id,
+                n,
+            ))),
             Arc::new(Int64Array::from_iter_values(records.iter().map(|r| r.seq))),
-            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(obj.source, n))),
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+                obj.source, n,
+            ))),
             Arc::new(message.finish()),
             Arc::new(raw.finish()),
         ];
@@ -279,7 +303,11 @@ mod tests {
 
     use super::*;
 
-    const OBJ: ObjectColumns<'static> = ObjectColumns { tag: "t", object_id: "o", source: "s" };
+    const OBJ: ObjectColumns<'static> = ObjectColumns {
+        tag: "t",
+        object_id: "o",
+        source: "s",
+    };
 
     #[test]
     fn sorts_by_term_then_field_and_dedupes_per_record() {
@@ -296,15 +324,34 @@ mod tests {
         let finished = buffer.finish();
         assert_eq!(finished.distinct_terms(), 2);
         let batch = finished.indices_batch(0..finished.num_index_rows(), OBJ);
-        let terms: Vec<&str> = batch.column(3).as_string::<i32>().iter().flatten().collect();
-        let fields: Vec<&str> = batch.column(2).as_string::<i32>().iter().flatten().collect();
-        let seqs = batch.column(5).as_primitive::<arrow_array::types::Int64Type>().values().to_vec();
+        let terms: Vec<&str> = batch
+            .column(3)
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .collect();
+        let fields: Vec<&str> = batch
+            .column(2)
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .collect();
+        let seqs = batch
+            .column(5)
+            .as_primitive::<arrow_array::types::Int64Type>()
+            .values()
+            .to_vec();
         assert_eq!(terms, ["a", "a", "a", "b"]);
         assert_eq!(fields, ["", "", "x", ""]);
         assert_eq!(seqs, [0, 1, 1, 0]);
 
         let messages = finished.messages_batch(0..2, OBJ);
-        let text: Vec<&str> = messages.column(5).as_string::<i32>().iter().flatten().collect();
+        let text: Vec<&str> = messages
+            .column(5)
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(text, ["b a", "\u{FFFD}a"]);
         let raw = messages.column(6).as_binary::<i32>();
         assert!(raw.is_null(0));

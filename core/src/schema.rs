@@ -96,15 +96,24 @@ pub const MESSAGES_ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
 pub const MESSAGES_ROW_GROUP_ROWS: usize = 16 * 1024;
 
 fn sorting(column_idx: i32) -> SortingColumn {
-    SortingColumn { column_idx, descending: false, nulls_first: false }
+    SortingColumn {
+        column_idx,
+        descending: false,
+        nulls_first: false,
+    }
 }
 
 fn base_properties(extra: Vec<KeyValue>) -> parquet::file::properties::WriterPropertiesBuilder {
-    let mut metadata = vec![KeyValue::new(FORMAT_VERSION_KEY.into(), FORMAT_VERSION.to_owned())];
+    let mut metadata = vec![KeyValue::new(
+        FORMAT_VERSION_KEY.into(),
+        FORMAT_VERSION.to_owned(),
+    )];
     metadata.extend(extra);
     WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
+        ))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_data_page_row_count_limit(DATA_PAGE_ROW_LIMIT)
         .set_write_batch_size(DATA_PAGE_ROW_LIMIT)
@@ -121,10 +130,7 @@ pub fn indices_writer_properties(distinct_terms: u64, extra: Vec<KeyValue>) -> W
         .set_column_bloom_filter_enabled(term.clone(), true)
         .set_column_bloom_filter_fpp(term.clone(), 0.01)
         .set_column_bloom_filter_max_ndv(term, distinct_terms.max(1))
-        .set_sorting_columns(Some(vec![
-            sorting(3),
-            sorting(2),
-        ]))
+        .set_sorting_columns(Some(vec![sorting(3), sorting(2)]))
         .build()
 }
 
@@ -137,9 +143,6 @@ pub fn messages_writer_properties(extra: Vec<KeyValue>) -> WriterProperties {
         .set_column_dictionary_enabled(ColumnPath::from(col::RAW), false)
         .set_column_statistics_enabled(ColumnPath::from(col::MESSAGE), EnabledStatistics::None)
         .set_column_statistics_enabled(ColumnPath::from(col::RAW), EnabledStatistics::None)
-        .set_sorting_columns(Some(vec![
-            sorting(2),
-            sorting(3),
-        ]))
+        .set_sorting_columns(Some(vec![sorting(2), sorting(3)]))
         .build()
 }

@@ -116,10 +116,10 @@ impl Tokenizer {
             return false;
         }
         self.emit_word_ascii(address, emit);
-        if address.contains('.') {
-            if let Some(tail) = address.rsplit(':').next() {
-                emit(tail);
-            }
+        if address.contains('.')
+            && let Some(tail) = address.rsplit(':').next()
+        {
+            emit(tail);
         }
         true
     }

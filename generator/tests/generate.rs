@@ -452,3 +452,56 @@ fn sub_second_start_keeps_times_inside_the_span() {
         }
     }
 }
+
+#[test]
+fn whole_word_check_tells_needles_from_near_twins() {
+    assert!(contains_whole("from 172.31.255.77 port", "172.31.255.77"));
+    assert!(!contains_whole("from 172.31.255.177 port", "72.31.255.77"));
+    assert!(!contains_whole("from 172.31.255.77 port", "172.31.255.7"));
+    assert!(!contains_whole("10.172.31.255.77", "172.31.255.77"));
+    assert!(!contains_whole("172.31.255.77.5", "172.31.255.77"));
+    assert!(contains_whole(
+        "\"sourceIPAddress\":\"172.31.255.77\"",
+        "172.31.255.77"
+    ));
+    assert!(!contains_whole("mizutani@cookpad.com", "tani@cookpad.com"));
+    assert!(contains_whole("x/tani@cookpad.com", "tani@cookpad.com"));
+    assert!(!contains_whole("zq-needle-user2 ", "zq-needle-user"));
+    assert!(!contains_whole(
+        "GET /needle/secret-path-old HTTP",
+        "/needle/secret-path"
+    ));
+    assert!(contains_whole(
+        "http://1.2.3.4/needle/secret-path",
+        "/needle/secret-path"
+    ));
+    assert!(contains_whole("SHA256=ABCDEF,IMPHASH", "abcdef"));
+    assert!(contains_whole("artifacts/abcdef.tar.gz", "abcdef"));
+    assert!(!contains_whole(
+        r"C:\Temp\needles.exe",
+        r"C:\Temp\needle.exe"
+    ));
+}
+
+/// FNV-1a over every file's path and contents, in path order.
+fn fingerprint(dir: &Path) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for (k, v) in tree(dir) {
+        for b in k.bytes().chain([0]).chain(v) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Pins the exact output for the default options at a small size. If this fails after an
+/// intentional change to the generated data, update the constant (and say so in the change:
+/// published benchmark data sets and expected search results change with it).
+#[test]
+fn output_is_pinned() {
+    let (dir, _) = gen_into(GenerateOptions {
+        total_bytes: 300_000,
+        ..GenerateOptions::default()
+    });
+    assert_eq!(fingerprint(dir.path()), 0, "generated data changed");
+}

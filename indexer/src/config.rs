@@ -117,9 +117,8 @@ impl SourceOverrides {
             timestamp_field,
             timestamp_format: timestamp_format
                 .map(|f| {
-                    TimestampFormat::from_str(f).map_err(|e| {
-                        ConfigError::Invalid(format!("timestamp_format {f:?}: {e}"))
-                    })
+                    TimestampFormat::from_str(f)
+                        .map_err(|e| ConfigError::Invalid(format!("timestamp_format {f:?}: {e}")))
                 })
                 .transpose()?,
         })
@@ -129,7 +128,9 @@ impl SourceOverrides {
 fn validate_tag(tag: &str) -> Result<(), ConfigError> {
     let ok = !tag.is_empty()
         && tag.len() <= 128
-        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     if ok {
         Ok(())
     } else {
@@ -153,7 +154,11 @@ impl SourceRule {
         let matcher = Glob::new(pattern)
             .map_err(|e| ConfigError::Invalid(format!("source match {pattern:?}: {e}")))?
             .compile_matcher();
-        Ok(SourceRule { pattern: pattern.to_owned(), matcher, overrides })
+        Ok(SourceRule {
+            pattern: pattern.to_owned(),
+            matcher,
+            overrides,
+        })
     }
 
     /// The glob.
@@ -239,7 +244,8 @@ impl IndexerConfig {
                 source.timestamp_field,
                 source.timestamp_format.as_deref(),
             )?;
-            self.rules.push(SourceRule::new(&source.pattern, overrides)?);
+            self.rules
+                .push(SourceRule::new(&source.pattern, overrides)?);
         }
         Ok(())
     }
@@ -266,7 +272,9 @@ impl IndexerConfig {
     /// Sets how many objects are indexed at once (1–256).
     pub fn set_parallelism(&mut self, n: usize) -> Result<(), ConfigError> {
         if !(1..=256).contains(&n) {
-            return Err(ConfigError::Invalid(format!("parallelism {n} is outside 1-256")));
+            return Err(ConfigError::Invalid(format!(
+                "parallelism {n} is outside 1-256"
+            )));
         }
         self.parallelism = n;
         Ok(())
@@ -326,22 +334,35 @@ mod tests {
         assert_eq!(o.tag.as_deref(), Some("auth"));
         assert_eq!(o.format, Some(Format::Text));
         assert!(o.timestamp_format.is_some());
-        assert_eq!(config.overrides_for("/data/other.log"), SourceOverrides::default());
+        assert_eq!(
+            config.overrides_for("/data/other.log"),
+            SourceOverrides::default()
+        );
 
-        config.cli_overrides = SourceOverrides::parse(Some("cli".into()), None, None, None).unwrap();
-        assert_eq!(config.overrides_for("/data/logs/auth.log").tag.as_deref(), Some("cli"));
+        config.cli_overrides =
+            SourceOverrides::parse(Some("cli".into()), None, None, None).unwrap();
+        assert_eq!(
+            config.overrides_for("/data/logs/auth.log").tag.as_deref(),
+            Some("cli")
+        );
     }
 
     #[test]
     fn bad_config_is_rejected_with_a_reason() {
         let mut config = IndexerConfig::default();
         for (text, needle) in [
-            ("[[source]]\nmatch = \"*\"\nformat = \"xml\"", "unknown format"),
+            (
+                "[[source]]\nmatch = \"*\"\nformat = \"xml\"",
+                "unknown format",
+            ),
             ("[[source]]\nmatch = \"*\"\ntag = \"a b\"", "tag"),
             ("[[source]]\nmatch = \"[\"", "source match"),
             ("[index]\nmemory_budget_mb = 1", "memory budget"),
             ("[index]\nbogus = 1", "unknown field"),
-            ("[[source]]\nmatch = \"*\"\ntimestamp_format = \"%Q\"", "timestamp_format"),
+            (
+                "[[source]]\nmatch = \"*\"\ntimestamp_format = \"%Q\"",
+                "timestamp_format",
+            ),
         ] {
             let err = config.apply_toml(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text:?} gave {err:?}");

@@ -142,11 +142,15 @@ pub fn is_vpc_header(line: &str) -> bool {
 /// True when `line` looks like a VPC Flow Logs record in the default field order.
 pub fn is_vpc_record(line: &str) -> bool {
     let mut parts = line.split_ascii_whitespace();
-    let version_ok = parts.next().is_some_and(|v| matches!(v, "2" | "3" | "4" | "5"));
+    let version_ok = parts
+        .next()
+        .is_some_and(|v| matches!(v, "2" | "3" | "4" | "5"));
     let account_ok = parts
         .next()
         .is_some_and(|a| a == "unknown" || (a.len() >= 6 && a.bytes().all(|b| b.is_ascii_digit())));
-    let eni_ok = parts.next().is_some_and(|i| i.starts_with("eni-") || i == "-");
+    let eni_ok = parts
+        .next()
+        .is_some_and(|i| i.starts_with("eni-") || i == "-");
     version_ok && account_ok && eni_ok && parts.count() >= 11
 }
 
@@ -156,16 +160,25 @@ pub fn vpc_default_fields(n: usize) -> Vec<String> {
         .iter()
         .chain(VPC_V5_EXTRA_FIELDS.iter())
         .map(|s| (*s).to_owned())
-        .chain((VPC_V2_FIELDS.len() + VPC_V5_EXTRA_FIELDS.len()..n).map(|i| format!("field{}", i + 1)))
+        .chain(
+            (VPC_V2_FIELDS.len() + VPC_V5_EXTRA_FIELDS.len()..n).map(|i| format!("field{}", i + 1)),
+        )
         .take(n)
         .collect()
 }
 
 /// True when `line` starts a W3C extended log (a directive such as `#Software:`).
 pub fn is_w3c_directive(line: &str) -> bool {
-    ["#Software:", "#Version:", "#Fields:", "#Date:", "#Remark:", "#Start-Date:"]
-        .iter()
-        .any(|d| line.starts_with(d))
+    [
+        "#Software:",
+        "#Version:",
+        "#Fields:",
+        "#Date:",
+        "#Remark:",
+        "#Start-Date:",
+    ]
+    .iter()
+    .any(|d| line.starts_with(d))
 }
 
 /// The column names of a `#Fields:` directive, if `line` is one.
@@ -187,16 +200,28 @@ mod tests {
     fn splits_quoted_values() {
         let csv = Separator::Quoted(b',');
         assert_eq!(split("a,b,,c", csv).unwrap(), ["a", "b", "", "c"]);
-        assert_eq!(split(r#""x, y","say ""hi""",z"#, csv).unwrap(), ["x, y", r#"say "hi""#, "z"]);
+        assert_eq!(
+            split(r#""x, y","say ""hi""",z"#, csv).unwrap(),
+            ["x, y", r#"say "hi""#, "z"]
+        );
         assert_eq!(split(r#""unterminated,b"#, csv), None);
         assert_eq!(split(r#""a"b,c"#, csv), None);
-        assert_eq!(split("a  b\tc", Separator::Spaces).unwrap(), ["a", "b", "c"]);
+        assert_eq!(
+            split("a  b\tc", Separator::Spaces).unwrap(),
+            ["a", "b", "c"]
+        );
     }
 
     #[test]
     fn detects_headers() {
-        assert_eq!(detect_csv("time,user,src ip", Some("2024-01-01,bob,10.1.2.3")), Some(b','));
-        assert_eq!(detect_csv("file\tlines\tsha256", Some("a.log\t3\tabc")), Some(b'\t'));
+        assert_eq!(
+            detect_csv("time,user,src ip", Some("2024-01-01,bob,10.1.2.3")),
+            Some(b',')
+        );
+        assert_eq!(
+            detect_csv("file\tlines\tsha256", Some("a.log\t3\tabc")),
+            Some(b'\t')
+        );
         assert_eq!(detect_csv("time,user", Some("only one")), None);
         assert_eq!(detect_csv("Jun 14 15:16:01 combo, sshd", Some("x,y")), None);
         assert_eq!(detect_csv("a,b", None), None);
@@ -204,7 +229,9 @@ mod tests {
 
     #[test]
     fn recognises_vpc_flow_lines() {
-        assert!(is_vpc_header("version account-id interface-id srcaddr dstaddr srcport"));
+        assert!(is_vpc_header(
+            "version account-id interface-id srcaddr dstaddr srcport"
+        ));
         assert!(is_vpc_record(
             "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"
         ));
@@ -217,8 +244,13 @@ mod tests {
 
     #[test]
     fn parses_w3c_directives() {
-        assert!(is_w3c_directive("#Software: Microsoft Internet Information Services 10.0"));
-        assert_eq!(w3c_fields("#Fields: date time c-ip").unwrap(), ["date", "time", "c-ip"]);
+        assert!(is_w3c_directive(
+            "#Software: Microsoft Internet Information Services 10.0"
+        ));
+        assert_eq!(
+            w3c_fields("#Fields: date time c-ip").unwrap(),
+            ["date", "time", "c-ip"]
+        );
         assert_eq!(w3c_fields("#Date: x"), None);
     }
 }

@@ -37,7 +37,9 @@ impl Layout {
         match self {
             Layout::Delimited(DelimitedKind::VpcFlow, _) => Some("aws.vpcflow"),
             Layout::Delimited(DelimitedKind::W3c, _) => Some("w3c"),
-            Layout::Document if contains(head, b"\"Records\"") && contains(head, b"\"eventSource\"") => {
+            Layout::Document
+                if contains(head, b"\"Records\"") && contains(head, b"\"eventSource\"") =>
+            {
                 Some("aws.cloudtrail")
             }
             _ => None,
@@ -56,14 +58,19 @@ fn line_at(body: &[u8], start: usize) -> (Option<&[u8]>, usize) {
     match memchr::memchr(b'\n', &body[start..]) {
         Some(i) => {
             let line = &body[start..start + i];
-            (Some(line.strip_suffix(b"\r").unwrap_or(line)), start + i + 1)
+            (
+                Some(line.strip_suffix(b"\r").unwrap_or(line)),
+                start + i + 1,
+            )
         }
         None => (Some(&body[start..]), body.len()),
     }
 }
 
 fn is_valid_json(bytes: &[u8]) -> bool {
-    JsonFlattener::new().flatten(bytes, &mut |_: &str, _: Leaf<'_>| {}).is_ok()
+    JsonFlattener::new()
+        .flatten(bytes, &mut |_: &str, _: Leaf<'_>| {})
+        .is_ok()
 }
 
 /// Chooses the layout of an object from its head (`head_is_all`: the head is the whole object).
@@ -127,10 +134,16 @@ mod tests {
     fn detects_layouts_from_content() {
         assert_eq!(auto("{\"a\":1}\n{\"a\":2}\n"), Layout::JsonOrText);
         assert_eq!(auto("\u{feff}{\"a\":1}\n"), Layout::JsonOrText);
-        assert_eq!(auto("{\"Records\":[{\"eventSource\":\"s3\"}]}"), Layout::Document);
+        assert_eq!(
+            auto("{\"Records\":[{\"eventSource\":\"s3\"}]}"),
+            Layout::Document
+        );
         assert_eq!(auto("[{\"a\":1},{\"a\":2}]"), Layout::Document);
         assert_eq!(auto("{\n  \"a\": 1\n}\n"), Layout::Document);
-        assert_eq!(auto("Jun 14 15:16:01 combo sshd[1]: hi\n"), Layout::JsonOrText);
+        assert_eq!(
+            auto("Jun 14 15:16:01 combo sshd[1]: hi\n"),
+            Layout::JsonOrText
+        );
         assert_eq!(
             auto("#Software: IIS\n#Fields: date time c-ip\n2019-01-01 00:00:00 1.2.3.4\n"),
             Layout::Delimited(DelimitedKind::W3c, Separator::Spaces)

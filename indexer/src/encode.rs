@@ -29,7 +29,9 @@ fn metadata(obj: ObjectColumns<'_>) -> Vec<KeyValue> {
 }
 
 fn chunks(total: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
-    (0..total).step_by(BATCH_ROWS).map(move |start| start..(start + BATCH_ROWS).min(total))
+    (0..total)
+        .step_by(BATCH_ROWS)
+        .map(move |start| start..(start + BATCH_ROWS).min(total))
 }
 
 /// Encodes both files.
@@ -50,7 +52,10 @@ pub fn encode_part(
     let mut indices = ArrowWriter::try_new(
         Vec::new(),
         indices_schema(),
-        Some(indices_writer_properties(part.distinct_terms(), metadata(obj))),
+        Some(indices_writer_properties(
+            part.distinct_terms(),
+            metadata(obj),
+        )),
     )?;
     for range in chunks(part.num_index_rows()) {
         indices.write(&part.indices_batch(range, obj))?;

@@ -45,17 +45,25 @@ pub struct Input {
 impl Input {
     /// Opens the object as a blocking reader (call from a blocking thread).
     pub fn open(&self, handle: &Handle) -> Result<Box<dyn Read + Send>, IndexError> {
-        let fail = |message: String| IndexError::Input { uri: self.object.uri.clone(), message };
+        let fail = |message: String| IndexError::Input {
+            uri: self.object.uri.clone(),
+            message,
+        };
         match &self.kind {
             InputKind::Local(path) => {
                 let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
                 Ok(Box::new(file))
             }
             InputKind::Store { store, key } => {
-                let result = handle.block_on(store.get(key)).map_err(|e| fail(e.to_string()))?;
+                let result = handle
+                    .block_on(store.get(key))
+                    .map_err(|e| fail(e.to_string()))?;
                 let stream = result.into_stream().map_err(std::io::Error::other);
                 let reader = StreamReader::new(stream);
-                Ok(Box::new(SyncIoBridge::new_with_handle(reader, handle.clone())))
+                Ok(Box::new(SyncIoBridge::new_with_handle(
+                    reader,
+                    handle.clone(),
+                )))
             }
         }
     }
@@ -67,7 +75,9 @@ pub fn tag_from_name(name: &str) -> String {
     let mut stem = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
     loop {
         let before = stem.len();
-        for ext in [".gz", ".jsonl", ".ndjson", ".json", ".log", ".txt", ".csv", ".tsv"] {
+        for ext in [
+            ".gz", ".jsonl", ".ndjson", ".json", ".log", ".txt", ".csv", ".tsv",
+        ] {
             if let Some(s) = stem.strip_suffix(ext) {
                 stem = s.to_owned();
             }
@@ -78,9 +88,19 @@ pub fn tag_from_name(name: &str) -> String {
     }
     let tag: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if tag.is_empty() { "log".to_owned() } else { tag }
+    if tag.is_empty() {
+        "log".to_owned()
+    } else {
+        tag
+    }
 }
 
 /// Lists the objects named by `specs` (files, folders, `s3://bucket/key-or-prefix`), skipping
@@ -93,8 +113,10 @@ pub async fn list_inputs(
     let mut inputs = Vec::new();
     let skip_dir = skip_dir.and_then(|d| d.canonicalize().ok());
     for spec in specs {
-        let location = Location::parse(spec)
-            .map_err(|e| IndexError::Input { uri: spec.clone(), message: e.to_string() })?;
+        let location = Location::parse(spec).map_err(|e| IndexError::Input {
+            uri: spec.clone(),
+            message: e.to_string(),
+        })?;
         match location {
             Location::Local(path) => list_local(&path, config, skip_dir.as_deref(), &mut inputs)?,
             Location::S3 { bucket, prefix } => {
@@ -124,7 +146,10 @@ fn list_local(
         let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
             .map_err(fail)?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
             .collect();
         entries.sort();
         for entry in entries {
@@ -144,11 +169,17 @@ fn list_local(
     if config.is_excluded(&path_text) {
         return Ok(());
     }
-    let mtime = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok());
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok());
     let mtime_us = mtime.map_or(0, |d| d.as_micros() as i64);
     let mtime_ns = mtime.map_or(0, |d| d.as_nanos()).to_string();
     let size = meta.len();
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     out.push(Input {
         object: SourceObject {
             uri: format!("file://{path_text}"),
@@ -170,15 +201,26 @@ async fn list_s3(
     out: &mut Vec<Input>,
 ) -> Result<(), IndexError> {
     let uri = format!("s3://{bucket}/{prefix}");
-    let fail = |message: String| IndexError::Input { uri: uri.clone(), message };
+    let fail = |message: String| IndexError::Input {
+        uri: uri.clone(),
+        message,
+    };
     let store = open_s3_bucket(bucket).map_err(|e| fail(e.to_string()))?;
     let prefix_path = object_store::path::Path::from(prefix);
     // An exact key is one object; otherwise the text is a prefix.
     let mut metas = match store.head(&prefix_path).await {
         Ok(meta) if !prefix.is_empty() => vec![meta],
         _ => {
-            let listing = if prefix.is_empty() { None } else { Some(&prefix_path) };
-            store.list(listing).try_collect::<Vec<_>>().await.map_err(|e| fail(e.to_string()))?
+            let listing = if prefix.is_empty() {
+                None
+            } else {
+                Some(&prefix_path)
+            };
+            store
+                .list(listing)
+                .try_collect::<Vec<_>>()
+                .await
+                .map_err(|e| fail(e.to_string()))?
         }
     };
     metas.sort_by(|a, b| a.location.cmp(&b.location));
@@ -200,7 +242,10 @@ async fn list_s3(
                 uri: object_uri,
             },
             size: meta.size,
-            kind: InputKind::Store { store: store.clone(), key: meta.location },
+            kind: InputKind::Store {
+                store: store.clone(),
+                key: meta.location,
+            },
         });
     }
     Ok(())
@@ -214,7 +259,10 @@ mod tests {
     fn tags_come_from_file_names() {
         assert_eq!(tag_from_name("OpenSSH_2k.log"), "openssh_2k");
         assert_eq!(tag_from_name("dns.head8000.ndjson.gz"), "dns.head8000");
-        assert_eq!(tag_from_name("a/b/TA0002-Execution.jsonl.gz"), "ta0002-execution");
+        assert_eq!(
+            tag_from_name("a/b/TA0002-Execution.jsonl.gz"),
+            "ta0002-execution"
+        );
         assert_eq!(tag_from_name("weird name!.log"), "weird_name_");
         assert_eq!(tag_from_name(".log"), "log");
     }

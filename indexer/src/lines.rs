@@ -32,8 +32,11 @@ pub struct Opened {
 pub fn open(raw: Box<dyn Read + Send>) -> io::Result<Opened> {
     let mut raw = BufReader::with_capacity(256 * 1024, raw);
     let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let mut content: Box<dyn Read + Send> =
-        if gzip { Box::new(MultiGzDecoder::new(raw)) } else { Box::new(raw) };
+    let mut content: Box<dyn Read + Send> = if gzip {
+        Box::new(MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let mut limit = SNIFF_BYTES;
     let mut head_is_all = false;
@@ -50,11 +53,13 @@ pub fn open(raw: Box<dyn Read + Send>) -> io::Result<Opened> {
         }
         limit *= 4;
     }
-    let reader = BufReader::with_capacity(
-        256 * 1024,
-        Cursor::new(head.clone()).chain(content),
-    );
-    Ok(Opened { head, head_is_all, gzip, reader })
+    let reader = BufReader::with_capacity(256 * 1024, Cursor::new(head.clone()).chain(content));
+    Ok(Opened {
+        head,
+        head_is_all,
+        gzip,
+        reader,
+    })
 }
 
 /// Reads until `want` more bytes are in `buf` or the input ends; returns how many were read.
@@ -93,7 +98,12 @@ pub struct LineReader<R> {
 impl<R: BufRead> LineReader<R> {
     /// Wraps a reader; the first line gets `seq` 0.
     pub fn new(inner: R) -> Self {
-        LineReader { inner, next_seq: 0, pending_error: None, done: false }
+        LineReader {
+            inner,
+            next_seq: 0,
+            pending_error: None,
+            done: false,
+        }
     }
 
     /// Reads the next line into `buf` (without its `\n` or `\r\n`, and without a BOM on the
@@ -188,7 +198,12 @@ mod tests {
         let got = lines(b"\xEF\xBB\xBFa\r\n\nb\r\nc");
         assert_eq!(
             got,
-            [(0, b"a".to_vec()), (1, b"".to_vec()), (2, b"b".to_vec()), (3, b"c".to_vec())]
+            [
+                (0, b"a".to_vec()),
+                (1, b"".to_vec()),
+                (2, b"b".to_vec()),
+                (3, b"c".to_vec())
+            ]
         );
         assert!(lines(b"").is_empty());
         assert_eq!(lines(b"\n"), [(0, b"".to_vec())]);

@@ -130,7 +130,9 @@ impl<'a> ObjectIndexer<'a> {
         let mut reader = opened.reader;
         if layout == Layout::Document {
             let mut doc = Vec::new();
-            let read = (&mut reader).take(MAX_DOCUMENT_BYTES as u64 + 1).read_to_end(&mut doc);
+            let read = (&mut reader)
+                .take(MAX_DOCUMENT_BYTES as u64 + 1)
+                .read_to_end(&mut doc);
             if read.is_ok() && doc.len() <= MAX_DOCUMENT_BYTES && self.document(&doc)? {
                 return Ok(());
             }
@@ -183,7 +185,8 @@ impl<'a> ObjectIndexer<'a> {
             self.unreported_bytes += buf.len() as u64 + 1;
             if info.truncated {
                 self.report.truncated += 1;
-                self.report.warn(info.seq, "line longer than 64 MiB was cut");
+                self.report
+                    .warn(info.seq, "line longer than 64 MiB was cut");
             }
             if is_blank(&buf) {
                 self.report.blank += 1;
@@ -221,7 +224,8 @@ impl<'a> ObjectIndexer<'a> {
                 Ok(ts) => ts,
                 Err(e) => {
                     self.report.unparsed += 1;
-                    self.report.warn(seq as u64, &format!("{e}; indexed as text"));
+                    self.report
+                        .warn(seq as u64, &format!("{e}; indexed as text"));
                     self.record.text(&text, &self.rule)
                 }
             }
@@ -268,7 +272,10 @@ impl<'a> ObjectIndexer<'a> {
         let state = self
             .hours
             .entry(Hour::of_micros(ts))
-            .or_insert_with(|| HourState { buffer: PartitionBuffer::new(), next_part: 0 });
+            .or_insert_with(|| HourState {
+                buffer: PartitionBuffer::new(),
+                next_part: 0,
+            });
         state.buffer.begin_record(seq, ts, message, utf8);
         self.record.drain_into(&mut state.buffer);
         state.buffer.end_record();
@@ -282,9 +289,10 @@ impl<'a> ObjectIndexer<'a> {
     }
 
     fn hour_state(&mut self, hour: Hour) -> &mut HourState {
-        self.hours
-            .entry(hour)
-            .or_insert_with(|| HourState { buffer: PartitionBuffer::new(), next_part: 0 })
+        self.hours.entry(hour).or_insert_with(|| HourState {
+            buffer: PartitionBuffer::new(),
+            next_part: 0,
+        })
     }
 
     /// Moves the leading records without a time into the hour of `ts`.
@@ -302,7 +310,11 @@ impl<'a> ObjectIndexer<'a> {
 
     fn enforce_budget(&mut self) -> Result<(), IndexError> {
         loop {
-            let total: usize = self.hours.values().map(|s| s.buffer.estimated_bytes()).sum();
+            let total: usize = self
+                .hours
+                .values()
+                .map(|s| s.buffer.estimated_bytes())
+                .sum();
             if total <= self.budget_bytes {
                 return Ok(());
             }
@@ -319,7 +331,9 @@ impl<'a> ObjectIndexer<'a> {
     }
 
     fn flush(&mut self, hour: Hour) -> Result<(), IndexError> {
-        let Some(state) = self.hours.get_mut(&hour) else { return Ok(()) };
+        let Some(state) = self.hours.get_mut(&hour) else {
+            return Ok(());
+        };
         if state.buffer.is_empty() {
             return Ok(());
         }
@@ -338,8 +352,14 @@ impl<'a> ObjectIndexer<'a> {
         // Messages first: an index row must never point at a message that is not stored yet.
         let messages_len = encoded.messages.len() as u64;
         let indices_len = encoded.indices.len() as u64;
-        self.sink.put(&format!("{}/dt={dt}/{name}", Table::Messages), encoded.messages)?;
-        self.sink.put(&format!("{}/dt={dt}/{name}", Table::Indices), encoded.indices)?;
+        self.sink.put(
+            &format!("{}/dt={dt}/{name}", Table::Messages),
+            encoded.messages,
+        )?;
+        self.sink.put(
+            &format!("{}/dt={dt}/{name}", Table::Indices),
+            encoded.indices,
+        )?;
         self.report.files_written += 2;
         self.report.bytes_written += messages_len + indices_len;
         self.report.index_rows += finished.num_index_rows() as u64;
@@ -359,13 +379,18 @@ impl<'a> ObjectIndexer<'a> {
     }
 
     fn report_progress(&mut self) {
-        self.progress.add(self.unreported_bytes, self.unreported_records);
+        self.progress
+            .add(self.unreported_bytes, self.unreported_records);
         self.unreported_bytes = 0;
         self.unreported_records = 0;
     }
 
     fn read_error(&self, line: u64, e: &std::io::Error) -> IndexError {
-        IndexError::Read { source_uri: self.object.uri.clone(), line, message: e.to_string() }
+        IndexError::Read {
+            source_uri: self.object.uri.clone(),
+            line,
+            message: e.to_string(),
+        }
     }
 }
 

@@ -96,7 +96,8 @@ impl RecordIndexer {
             };
             if let Some(priority) = priority {
                 if matches!(leaf, Leaf::Str(_) | Leaf::Number(_)) {
-                    self.time_candidates.push((priority, leaf.text().to_owned()));
+                    self.time_candidates
+                        .push((priority, leaf.text().to_owned()));
                 }
             }
             self.add_value(path, leaf.text());
@@ -107,7 +108,10 @@ impl RecordIndexer {
             return Err(e);
         }
         self.time_candidates.sort_by_key(|(priority, _)| *priority);
-        Ok(self.time_candidates.iter().find_map(|(_, text)| rule.parse_value(text)))
+        Ok(self
+            .time_candidates
+            .iter()
+            .find_map(|(_, text)| rule.parse_value(text)))
     }
 
     /// Indexes a plain-text record under field `""`; returns its time (if found).
@@ -149,7 +153,11 @@ mod tests {
     use super::*;
 
     fn rule() -> TimestampRule {
-        TimestampRule { field: None, format: None, object_time_us: 0 }
+        TimestampRule {
+            field: None,
+            format: None,
+            object_time_us: 0,
+        }
     }
 
     fn pairs(indexer: &RecordIndexer) -> Vec<(String, String)> {
@@ -184,8 +192,14 @@ mod tests {
     #[test]
     fn configured_field_wins() {
         let mut indexer = RecordIndexer::new();
-        let rule = TimestampRule { field: Some("when".into()), ..rule() };
-        let ts = indexer.json(br#"{"time":"2001-01-01T00:00:00Z","when":1000000000}"#, &rule);
+        let rule = TimestampRule {
+            field: Some("when".into()),
+            ..rule()
+        };
+        let ts = indexer.json(
+            br#"{"time":"2001-01-01T00:00:00Z","when":1000000000}"#,
+            &rule,
+        );
         assert_eq!(ts.unwrap(), Some(1_000_000_000_000_000));
     }
 
@@ -195,7 +209,14 @@ mod tests {
         assert!(indexer.json(br#"{"a":"x","b":"#, &rule()).is_err());
         assert_eq!(indexer.num_terms(), 0);
         indexer.text("{\"a\":\"x\",\"b\":", &rule());
-        assert_eq!(pairs(&indexer), [("".into(), "a".into()), ("".into(), "x".into()), ("".into(), "b".into())]);
+        assert_eq!(
+            pairs(&indexer),
+            [
+                ("".into(), "a".into()),
+                ("".into(), "x".into()),
+                ("".into(), "b".into())
+            ]
+        );
     }
 
     #[test]

@@ -52,13 +52,17 @@ pub struct ObjectReport {
 impl ObjectReport {
     /// An empty report for `uri`.
     pub fn new(uri: &str) -> Self {
-        ObjectReport { uri: uri.to_owned(), ..Default::default() }
+        ObjectReport {
+            uri: uri.to_owned(),
+            ..Default::default()
+        }
     }
 
     /// Records a problem with the record at `seq` (0-based; shown 1-based as "line").
     pub fn warn(&mut self, seq: u64, message: &str) {
         if self.warnings.len() < MAX_WARNINGS_PER_OBJECT {
-            self.warnings.push(format!("{} line {}: {message}", self.uri, seq + 1));
+            self.warnings
+                .push(format!("{} line {}: {message}", self.uri, seq + 1));
         } else {
             self.suppressed_warnings += 1;
         }
@@ -140,6 +144,10 @@ impl IndexReport {
     /// Input throughput in MB/s (10^6 bytes).
     pub fn mb_per_second(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 { self.bytes() as f64 / 1e6 / secs } else { 0.0 }
+        if secs > 0.0 {
+            self.bytes() as f64 / 1e6 / secs
+        } else {
+            0.0
+        }
     }
 }

@@ -35,7 +35,10 @@ impl FileSink for StoreSink {
         self.handle
             .block_on(self.data.store.put(&path, PutPayload::from(bytes)))
             .map(|_| ())
-            .map_err(|e| IndexError::Write { key: path.to_string(), message: e.to_string() })
+            .map_err(|e| IndexError::Write {
+                key: path.to_string(),
+                message: e.to_string(),
+            })
     }
 }
 
@@ -77,14 +80,15 @@ pub async fn index_inputs(
         let data = data.clone();
         let handle = handle.clone();
         let progress = progress.clone();
-        tokio::task::spawn_blocking(move || {
-            index_input(&input, &data, &handle, budget, &progress)
-        })
+        tokio::task::spawn_blocking(move || index_input(&input, &data, &handle, budget, &progress))
     });
     let mut results = futures::stream::iter(tasks).buffered(config.parallelism.max(1));
     let mut objects = Vec::new();
     while let Some(result) = results.next().await {
         objects.push(result.map_err(|e| IndexError::Worker(e.to_string()))?);
     }
-    Ok(IndexReport { objects, elapsed: started.elapsed() })
+    Ok(IndexReport {
+        objects,
+        elapsed: started.elapsed(),
+    })
 }

@@ -6,9 +6,7 @@
 
 use minerva_core::timestamp::{json_timestamp_priority, parse_date_and_time};
 
-use crate::delimited::{
-    Separator, is_vpc_header, split_values, vpc_default_fields, w3c_fields,
-};
+use crate::delimited::{Separator, is_vpc_header, split_values, vpc_default_fields, w3c_fields};
 use crate::detect::DelimitedKind;
 use crate::record::{RecordIndexer, TimestampRule};
 
@@ -127,15 +125,26 @@ mod tests {
     use super::*;
 
     fn rule() -> TimestampRule {
-        TimestampRule { field: None, format: None, object_time_us: 0 }
+        TimestampRule {
+            field: None,
+            format: None,
+            object_time_us: 0,
+        }
     }
 
     #[test]
     fn w3c_uses_fields_and_date_time_columns() {
         let mut tabular = Tabular::new(DelimitedKind::W3c, Separator::Spaces, None);
         let mut record = RecordIndexer::new();
-        assert_eq!(tabular.index_line("#Fields: date time c-ip cs-uri-stem", &mut record, &rule()), None);
-        let ts = tabular.index_line("2019-10-12 07:20:50 10.1.2.3 /index.html", &mut record, &rule());
+        assert_eq!(
+            tabular.index_line("#Fields: date time c-ip cs-uri-stem", &mut record, &rule()),
+            None
+        );
+        let ts = tabular.index_line(
+            "2019-10-12 07:20:50 10.1.2.3 /index.html",
+            &mut record,
+            &rule(),
+        );
         assert_eq!(ts, Some(1_570_864_850_000_000));
         // 4 values in a 4-column header: terms come from the fields.
         assert!(record.num_terms() >= 4);

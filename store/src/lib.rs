@@ -150,7 +150,10 @@ pub fn open_s3_bucket(bucket: &str) -> Result<Arc<dyn ObjectStore>, StoreError> 
     let store = builder
         .with_allow_http(endpoint_is_http)
         .build()
-        .map_err(|source| StoreError::Open { location: format!("s3://{bucket}"), source })?;
+        .map_err(|source| StoreError::Open {
+            location: format!("s3://{bucket}"),
+            source,
+        })?;
     Ok(Arc::new(store))
 }
 
@@ -162,14 +165,26 @@ mod tests {
     fn parses_locations() {
         assert_eq!(
             Location::parse("s3://b/p/q/").unwrap(),
-            Location::S3 { bucket: "b".into(), prefix: "p/q".into() }
+            Location::S3 {
+                bucket: "b".into(),
+                prefix: "p/q".into()
+            }
         );
         assert_eq!(
             Location::parse("s3://b").unwrap(),
-            Location::S3 { bucket: "b".into(), prefix: String::new() }
+            Location::S3 {
+                bucket: "b".into(),
+                prefix: String::new()
+            }
         );
-        assert_eq!(Location::parse("./d").unwrap(), Location::Local("./d".into()));
-        assert_eq!(Location::parse("file:///tmp/x").unwrap(), Location::Local("/tmp/x".into()));
+        assert_eq!(
+            Location::parse("./d").unwrap(),
+            Location::Local("./d".into())
+        );
+        assert_eq!(
+            Location::parse("file:///tmp/x").unwrap(),
+            Location::Local("/tmp/x".into())
+        );
         assert!(Location::parse("s3://").is_err());
         assert!(Location::parse("gs://b").is_err());
         assert!(Location::parse("").is_err());
@@ -182,7 +197,10 @@ mod tests {
         let store = DataStore::open(&Location::Local(path.clone())).unwrap();
         assert!(path.is_dir());
         assert_eq!(store.key("indices/x").as_ref(), "indices/x");
-        let s3 = DataStore { prefix: "p".into(), ..store };
+        let s3 = DataStore {
+            prefix: "p".into(),
+            ..store
+        };
         assert_eq!(s3.key("indices/x").as_ref(), "p/indices/x");
     }
 }

@@ -103,5 +103,9 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.report_json {
         write_json_report(&report, path)?;
     }
-    Ok(if report.failed().next().is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.failed().next().is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -9,7 +9,7 @@ use catalog::{EVENTS, Ev, P};
 
 use crate::engine::RecordGen;
 use crate::needles::{Plant, Role};
-use crate::out::{push_ipv4, push_iso, push_json_escaped, push_rand_hex, push_uuid};
+use crate::out::{push_ipv4, push_iso, push_rand_hex, push_uuid};
 use crate::rng::{Rng, weighted};
 use crate::vocab::Vocab;
 
