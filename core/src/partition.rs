@@ -108,14 +108,22 @@ impl PartitionBuffer {
     /// Adds one (field, term) pair to the current record.
     #[inline]
     pub fn add_term(&mut self, field: &str, term: &str) {
+        let field = self.field_id(field);
+        self.add_term_in_field(field, term);
+    }
+
+    /// Interns a field name, for repeated [`Self::add_term_in_field`] calls.
+    #[inline]
+    pub fn field_id(&mut self, field: &str) -> u32 {
+        self.fields.intern(field)
+    }
+
+    /// Adds one term to the current record under a field from [`Self::field_id`].
+    #[inline]
+    pub fn add_term_in_field(&mut self, field: u32, term: &str) {
         let record = (self.records.len() - 1) as u32;
         let term = self.terms.intern(term);
-        let field = self.fields.intern(field);
-        self.rows.push(IndexRow {
-            term,
-            field,
-            record,
-        });
+        self.rows.push(IndexRow { term, field, record });
     }
 
     /// Drops the terms added since [`Self::begin_record`] (the record keeps its message).

@@ -7,7 +7,19 @@
 //! *near-twins* such as `172.31.255.177` that an exact word-boundary search must not confuse.
 //!
 //! The same [`GenerateOptions`] always produce byte-identical files and manifest: the random
-//! generators (SplitMix64 + xoshiro256**) are implemented in this crate and never change.
+//! generators (SplitMix64 + xoshiro256**) are implemented in this crate, use no platform
+//! floating-point functions, and a test pins the output.
+//!
+//! Layout: `out_dir/{kind}/{kind}-{NNNN}.{jsonl|log}[.gz]` plus `out_dir/manifest.json`. The
+//! byte budget is split evenly over kinds and files; every file covers the whole time span in
+//! time order (like parallel shippers). Generation is single-threaded, streaming (a few MB of
+//! memory whatever the size) and runs at several hundred MB/s in release builds; gzip uses
+//! level 1 and roughly halves that.
+//!
+//! Needles are matched as whole words, case-insensitively: `172.31.255.77` occurs exactly in
+//! the records listed for it and nowhere else, and never inside `172.31.255.177`. Random
+//! vocabularies are filtered so that no needle fragment (`needle`, `cookpad`, `172.31.`,
+//! `2001:db8`, …) can appear by chance.
 //!
 //! ```no_run
 //! use minerva_generator::{GenerateOptions, LogKind, generate, parse_size, parse_span};

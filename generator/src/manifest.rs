@@ -20,7 +20,9 @@ pub struct Manifest {
     pub options: ManifestOptions,
     /// Every generated file, kind by kind in [`ManifestOptions::kinds`] order.
     pub files: Vec<FileEntry>,
-    /// Planted needles and near-twins with every place they occur.
+    /// Planted needles and near-twins with every place they occur. A value whose type has no
+    /// natural field in any of the generated kinds (e.g. a Windows path when only `sshd` is
+    /// generated) is left out.
     pub needles: Vec<Needle>,
     /// Sum of the uncompressed sizes of all files.
     pub total_bytes: u64,

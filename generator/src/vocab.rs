@@ -134,15 +134,15 @@ impl Vocab {
             *a = format!("{:012}", 100_000_000_000 + rng.below(899_999_999_999));
         }
         Vocab {
-            internal_zipf: Zipf::new(internal.len(), 0.9),
+            internal_zipf: Zipf::new(internal.len(), 5),
             internal,
-            external_zipf: Zipf::new(external.len(), 1.05),
+            external_zipf: Zipf::new(external.len(), 20),
             external,
-            external6_zipf: Zipf::new(external6.len(), 1.0),
+            external6_zipf: Zipf::new(external6.len(), 10),
             external6,
-            user_zipf: Zipf::new(users.len(), 1.1),
+            user_zipf: Zipf::new(users.len(), 3),
             users,
-            key_zipf: Zipf::new(keys.len(), 1.0),
+            key_zipf: Zipf::new(keys.len(), 2),
             keys,
             accounts,
             seed,

@@ -133,12 +133,18 @@ impl RecordIndexer {
 
     /// Moves the collected pairs into `buffer`'s current record.
     pub fn drain_into(&mut self, buffer: &mut PartitionBuffer) {
+        let mut current: Option<(u32, u32)> = None; // (slot, field id)
         for &(slot, start, end) in &self.terms {
-            let (fstart, fend) = self.fields[slot as usize];
-            buffer.add_term(
-                &self.field_arena[fstart as usize..fend as usize],
-                &self.term_arena[start as usize..end as usize],
-            );
+            let field = match current {
+                Some((s, id)) if s == slot => id,
+                _ => {
+                    let (fstart, fend) = self.fields[slot as usize];
+                    let id = buffer.field_id(&self.field_arena[fstart as usize..fend as usize]);
+                    current = Some((slot, id));
+                    id
+                }
+            };
+            buffer.add_term_in_field(field, &self.term_arena[start as usize..end as usize]);
         }
     }
 

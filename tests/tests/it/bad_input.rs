@@ -1,11 +1,6 @@
 //! Hostile and broken inputs: every non-blank line is stored exactly once, nothing panics, and
 //! the report says what went wrong and where.
 
-use std::io::{Read, Write};
-
-use flate2::Compression;
-use flate2::read::MultiGzDecoder;
-use flate2::write::GzEncoder;
 use minerva_core::tokenizer::MAX_TOKEN_BYTES;
 use minerva_indexer::lines::MAX_RECORD_BYTES;
 
@@ -21,12 +16,21 @@ fn join(lines: &[&[u8]]) -> Vec<u8> {
 }
 
 /// Asserts one warning per 0-based line in `seqs`, each naming the file and the 1-based line.
-fn assert_warnings(single: &Single, seqs: &[i64]) {
-    assert_eq!(single.report.warnings.len(), seqs.len(), "{:?}", single.report.warnings);
+pub fn assert_warnings(single: &Single, seqs: &[i64]) {
+    assert_eq!(
+        single.report.warnings.len(),
+        seqs.len(),
+        "{:?}",
+        single.report.warnings
+    );
     for seq in seqs {
         let needle = format!("{} line {}:", single.uri, seq + 1);
         assert!(
-            single.report.warnings.iter().any(|w| w.starts_with(&needle)),
+            single
+                .report
+                .warnings
+                .iter()
+                .any(|w| w.starts_with(&needle)),
             "no warning {needle:?} in {:?}",
             single.report.warnings
         );
@@ -41,7 +45,13 @@ fn check_malformed_json(lines: &[&[u8]], malformed: &[i64]) {
     assert_eq!(single.report.unparsed, malformed.len() as u64);
     assert_eq!((single.report.truncated, single.report.blank), (0, 1));
     assert_warnings(&single, malformed);
-    assert!(single.report.warnings.iter().all(|w| w.contains("indexed as text")));
+    assert!(
+        single
+            .report
+            .warnings
+            .iter()
+            .all(|w| w.contains("indexed as text"))
+    );
     assert!(single.messages.iter().all(|m| m.tag == "events"));
     for (seq, line) in lines.iter().enumerate() {
         let seq = seq as i64;
@@ -49,9 +59,16 @@ fn check_malformed_json(lines: &[&[u8]], malformed: &[i64]) {
         if malformed.contains(&seq) {
             let terms = single.terms(seq);
             assert!(!terms.is_empty(), "malformed line {seq} has no terms");
-            assert!(terms.iter().all(|(field, _)| field.is_empty()), "line {seq}: {terms:?}");
+            assert!(
+                terms.iter().all(|(field, _)| field.is_empty()),
+                "line {seq}: {terms:?}"
+            );
         } else if text.contains("Alice") {
-            assert!(single.has(seq, "user.name", "alice"), "{:?}", single.terms(seq));
+            assert!(
+                single.has(seq, "user.name", "alice"),
+                "{:?}",
+                single.terms(seq)
+            );
             assert!(single.has(seq, "user.id", "7"));
         } else if text.contains("Bob") {
             assert!(single.has(seq, "user.name", "bob"));
@@ -67,14 +84,35 @@ fn malformed_json_lines_are_indexed_as_text_and_reported() {
     // A valid first line (JSON lines layout), then the same lines with a broken first line
     // (which first makes the indexer try the object as one document).
     check_malformed_json(
-        &[valid_a, br#"{"a":1"#, br#"{"a":}"#, b"", b"{bad}", br#"{"a":1} x"#, valid_b, b"plain"],
+        &[
+            valid_a,
+            br#"{"a":1"#,
+            br#"{"a":}"#,
+            b"",
+            b"{bad}",
+            br#"{"a":1} x"#,
+            valid_b,
+            b"plain",
+        ],
         &[1, 2, 4, 5],
     );
     check_malformed_json(
-        &[br#"{"a":1"#, valid_a, br#"{"a":}"#, b"", b"{bad}", br#"{"a":1} x"#, valid_b, b"plain"],
+        &[
+            br#"{"a":1"#,
+            valid_a,
+            br#"{"a":}"#,
+            b"",
+            b"{bad}",
+            br#"{"a":1} x"#,
+            valid_b,
+            b"plain",
+        ],
         &[0, 2, 4, 5],
     );
-    let single = index_bytes("x.jsonl", &join(&[br#"{"a":1} trailing"#, br#"{"b":"ok"}"#]));
+    let single = index_bytes(
+        "x.jsonl",
+        &join(&[br#"{"a":1} trailing"#, br#"{"b":"ok"}"#]),
+    );
     assert!(single.has(0, "", "trailing") && single.has(1, "b", "ok"));
 }
 
@@ -133,8 +171,12 @@ fn ten_megabyte_lines_are_stored_whole_with_capped_terms() {
     assert_eq!(single.message(0).message.len(), line.len());
     assert_eq!(single.report.unparsed, 0);
     assert!(single.has(0, "user", "dave") && single.has(1, "user", "erin"));
-    let blob: Vec<String> =
-        single.terms(0).into_iter().filter(|(f, _)| f == "blob").map(|(_, t)| t).collect();
+    let blob: Vec<String> = single
+        .terms(0)
+        .into_iter()
+        .filter(|(f, _)| f == "blob")
+        .map(|(_, t)| t)
+        .collect();
     assert_eq!(blob, [value[..MAX_TOKEN_BYTES].to_owned()]);
 
     let word = "Q".repeat(10 * 1024 * 1024);
@@ -144,7 +186,10 @@ fn ten_megabyte_lines_are_stored_whole_with_capped_terms() {
     assert_eq!(single.message(0).message.len(), word.len() + 10);
     let capped = "q".repeat(MAX_TOKEN_BYTES);
     let want = [("", "end"), ("", capped.as_str()), ("", "start")];
-    let want = want.map(|(f, t)| (f.to_owned(), t.to_owned())).into_iter().collect();
+    let want = want
+        .map(|(f, t)| (f.to_owned(), t.to_owned()))
+        .into_iter()
+        .collect();
     assert_eq!(single.terms(0), want);
 }
 
@@ -153,7 +198,10 @@ fn lines_over_the_record_limit_are_cut_and_reported() {
     let mut input = vec![b'z'; MAX_RECORD_BYTES + 100];
     input.extend_from_slice(b"\nafter the long one\n");
     let single = index_bytes("huge.log", &input);
-    let expected = vec![(0, vec![b'z'; MAX_RECORD_BYTES]), (1, b"after the long one".to_vec())];
+    let expected = vec![
+        (0, vec![b'z'; MAX_RECORD_BYTES]),
+        (1, b"after the long one".to_vec()),
+    ];
     assert_records(&single, &expected);
     assert_eq!(single.report.truncated, 1);
     assert_warnings(&single, &[0]);
@@ -161,10 +209,55 @@ fn lines_over_the_record_limit_are_cut_and_reported() {
 }
 
 #[test]
+#[ignore = "bug: a line of exactly MAX_RECORD_BYTES ending in CRLF is reported as truncated"]
+fn a_line_of_exactly_the_limit_ending_in_crlf_is_not_cut() {
+    let mut input = vec![b'y'; MAX_RECORD_BYTES];
+    input.extend_from_slice(b"\r\nnext\r\n");
+    let single = index_bytes("limit.log", &input);
+    assert_records(&single, &expected_lines(&input));
+    assert_eq!(single.report.truncated, 0, "{:?}", single.report.warnings);
+}
+
+#[test]
+fn report_bytes_count_the_uncompressed_input() {
+    let text = b"first line\n\nsecond line\n";
+    assert_eq!(index_bytes("lf.log", text).report.bytes, text.len() as u64);
+    let gz = crate::support::gzip(text);
+    assert_eq!(
+        index_bytes("lf.log.gz", &gz).report.bytes,
+        text.len() as u64
+    );
+    let doc = br#"[{"a":1},{"a":2}]"#;
+    assert_eq!(index_bytes("doc.json", doc).report.bytes, doc.len() as u64);
+}
+
+#[test]
+#[ignore = "bug: report.bytes drops the CR of CRLF lines and the BOM, and counts a newline the last line lacks"]
+fn report_bytes_count_crlf_bom_and_unterminated_input() {
+    for text in [
+        &b"first\r\nsecond\r\n"[..],
+        b"\xEF\xBB\xBFfirst\nsecond\n",
+        b"first\nsecond",
+    ] {
+        let single = index_bytes("x.log", text);
+        assert_eq!(
+            single.report.bytes,
+            text.len() as u64,
+            "{:?}",
+            String::from_utf8_lossy(text)
+        );
+    }
+}
+
+#[test]
 fn deep_nesting_does_not_overflow() {
     const DEPTH: usize = 10_000;
     let objects = format!("{}\"x\"{}", "{\"a\":".repeat(DEPTH), "}".repeat(DEPTH));
-    let arrays = format!("{{\"arr\":{}\"y\"{}}}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let arrays = format!(
+        "{{\"arr\":{}\"y\"{}}}",
+        "[".repeat(DEPTH),
+        "]".repeat(DEPTH)
+    );
     let unclosed = "{\"a\":".repeat(DEPTH);
     let input = format!("{objects}\n{arrays}\n{unclosed}\n{{\"after\":\"ok\"}}\n");
     let single = index_bytes("deep.jsonl", input.as_bytes());
@@ -184,62 +277,6 @@ fn deep_nesting_does_not_overflow() {
     assert!(single.terms(0).iter().any(|(_, t)| t == "z"));
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(data).expect("gzip");
-    encoder.finish().expect("gzip")
-}
-
-/// What flate2 decodes from `gz` before it fails, and whether it failed.
-fn decode_prefix(gz: &[u8]) -> (Vec<u8>, bool) {
-    let mut decoder = MultiGzDecoder::new(gz);
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match decoder.read(&mut buf) {
-            Ok(0) => return (out, false),
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(_) => return (out, true),
-        }
-    }
-}
-
-fn check_truncated_gzip(lines: usize, min_records: usize) {
-    let mut rng = Rng::new(7);
-    let text: String = (0..lines)
-        .map(|i| format!("{i:06} user{} login from 10.0.{}.{} id {:016x}\n", i % 97, i % 256, rng.below(256), rng.next_u64()))
-        .collect();
-    let mut gz = gzip(text.as_bytes());
-    gz.truncate(gz.len() / 2);
-    let (decoded, failed) = decode_prefix(&gz);
-    assert!(failed, "a truncated gzip must fail to decode");
-    assert!(text.as_bytes().starts_with(&decoded));
-    let expected = expected_lines(&decoded);
-    let complete = decoded.iter().filter(|&&b| b == b'\n').count();
-    let partial = usize::from(!decoded.ends_with(b"\n"));
-    assert_eq!(expected.len(), complete + partial);
-    assert!(expected.len() >= min_records, "only {} lines decoded", expected.len());
-
-    let single = index_bytes("auth.log.gz", &gz);
-    assert_records(&single, &expected);
-    assert!(single.report.gzip);
-    let error = single.report.error.as_deref().expect("the truncation is reported");
-    assert!(error.contains(&single.uri), "{error}");
-}
-
-#[test]
-fn truncated_gzip_keeps_what_was_decoded_and_reports_an_error() {
-    // Cut after the first 64 KiB of content (read while sniffing the format), and within it.
-    check_truncated_gzip(5_000, 1_000);
-    check_truncated_gzip(300, 50);
-    // Cut inside the gzip header: nothing to store, still an error.
-    let gz = gzip(b"one\ntwo\n");
-    let single = index_bytes("header.gz", &gz[..6]);
-    assert!(single.messages.is_empty() && single.files.is_empty());
-    let error = single.report.error.as_deref().expect("a broken header is reported");
-    assert!(error.contains(&single.uri), "{error}");
-}
-
 #[test]
 fn empty_and_blank_files_store_nothing() {
     let single = index_bytes("empty.log", b"");
@@ -250,7 +287,14 @@ fn empty_and_blank_files_store_nothing() {
 
     let single = index_bytes("blank.log", b"\n\n   \r\n\t\n\r\n");
     assert!(single.files.is_empty() && single.messages.is_empty());
-    assert_eq!((single.report.records, single.report.blank, single.report.lines), (0, 5, 5));
+    assert_eq!(
+        (
+            single.report.records,
+            single.report.blank,
+            single.report.lines
+        ),
+        (0, 5, 5)
+    );
     assert_eq!(single.report.error, None);
 }
 

@@ -1,45 +1,25 @@
 //! Shared helpers: index files through the library into a temporary data folder, read every
 //! written Parquet file back, and compute the expected records of an input independently.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::Array;
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Int64Type, TimestampMicrosecondType};
-use minerva_indexer::{IndexReport, IndexerConfig, ObjectReport, Progress, index_inputs, list_inputs};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use minerva_indexer::{
+    IndexReport, IndexerConfig, ObjectReport, Progress, index_inputs, list_inputs,
+};
 use minerva_store::{DataStore, Location};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use tempfile::TempDir;
 
-/// One row of a `messages` file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageRow {
-    /// Path of the file relative to the data folder.
-    pub file: String,
-    pub tag: String,
-    pub timestamp: i64,
-    pub object_id: String,
-    pub seq: i64,
-    pub source: String,
-    pub message: String,
-    pub raw: Option<Vec<u8>>,
-}
+mod tables;
 
-/// One row of an `indices` file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexRow {
-    /// Path of the file relative to the data folder.
-    pub file: String,
-    pub tag: String,
-    pub timestamp: i64,
-    pub field: String,
-    pub term: String,
-    pub object_id: String,
-    pub seq: i64,
-}
+pub use tables::{
+    IndexRow, MessageRow, check_consistency, data_files, read_indices, read_messages,
+};
 
 /// Indexes `inputs` (files or folders) into the data folder `data`, as `minerva index` does.
 pub fn index_paths(inputs: &[&Path], data: &Path, config: &IndexerConfig) -> IndexReport {
@@ -49,116 +29,24 @@ pub fn index_paths(inputs: &[&Path], data: &Path, config: &IndexerConfig) -> Ind
         .build()
         .expect("tokio runtime");
     runtime.block_on(async {
-        let specs: Vec<String> = inputs.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let specs: Vec<String> = inputs
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
         let store = DataStore::open(&Location::Local(data.to_path_buf())).expect("open data");
-        let listed = list_inputs(&specs, config, Some(data)).await.expect("list inputs");
+        let listed = list_inputs(&specs, config, Some(data))
+            .await
+            .expect("list inputs");
         index_inputs(&store, listed, config, Arc::new(Progress::default()))
             .await
             .expect("index inputs")
     })
 }
 
-/// Every file under `dir`, as sorted paths relative to it (with `/` separators).
-pub fn data_files(dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = fs::read_dir(dir) else { return };
-        for entry in entries {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                let rel = path.strip_prefix(base).expect("under base");
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
-fn batches(path: &Path) -> Vec<arrow_array::RecordBatch> {
-    let file = fs::File::open(path).expect("open parquet");
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .expect("parquet footer")
-        .build()
-        .expect("parquet reader");
-    reader.map(|b| b.expect("parquet batch")).collect()
-}
-
-fn strings(batch: &arrow_array::RecordBatch, name: &str) -> Vec<String> {
-    let column = batch.column_by_name(name).unwrap_or_else(|| panic!("column {name}"));
-    let array = column.as_string::<i32>();
-    assert_eq!(array.null_count(), 0, "column {name} has nulls");
-    array.iter().map(|v| v.unwrap_or_default().to_owned()).collect()
-}
-
-fn ints(batch: &arrow_array::RecordBatch, name: &str) -> Vec<i64> {
-    batch.column_by_name(name).expect("seq").as_primitive::<Int64Type>().values().to_vec()
-}
-
-fn times(batch: &arrow_array::RecordBatch) -> Vec<i64> {
-    let column = batch.column_by_name("timestamp").expect("timestamp");
-    column.as_primitive::<TimestampMicrosecondType>().values().to_vec()
-}
-
-/// Reads every `messages` file under `data`, in file order then row order.
-pub fn read_messages(data: &Path) -> Vec<MessageRow> {
-    let mut out = Vec::new();
-    for file in data_files(data).into_iter().filter(|f| f.starts_with("messages/")) {
-        for batch in batches(&data.join(&file)) {
-            let raw = batch.column_by_name("raw").expect("raw").as_binary::<i32>();
-            let (tag, ts, id) = (strings(&batch, "tag"), times(&batch), strings(&batch, "object_id"));
-            let (seq, source) = (ints(&batch, "seq"), strings(&batch, "source"));
-            let message = strings(&batch, "message");
-            for i in 0..batch.num_rows() {
-                out.push(MessageRow {
-                    file: file.clone(),
-                    tag: tag[i].clone(),
-                    timestamp: ts[i],
-                    object_id: id[i].clone(),
-                    seq: seq[i],
-                    source: source[i].clone(),
-                    message: message[i].clone(),
-                    raw: (!raw.is_null(i)).then(|| raw.value(i).to_vec()),
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Reads every `indices` file under `data`, in file order then row order.
-pub fn read_indices(data: &Path) -> Vec<IndexRow> {
-    let mut out = Vec::new();
-    for file in data_files(data).into_iter().filter(|f| f.starts_with("indices/")) {
-        for batch in batches(&data.join(&file)) {
-            let (tag, ts, field) = (strings(&batch, "tag"), times(&batch), strings(&batch, "field"));
-            let (term, id, seq) =
-                (strings(&batch, "term"), strings(&batch, "object_id"), ints(&batch, "seq"));
-            for i in 0..batch.num_rows() {
-                out.push(IndexRow {
-                    file: file.clone(),
-                    tag: tag[i].clone(),
-                    timestamp: ts[i],
-                    field: field[i].clone(),
-                    term: term[i].clone(),
-                    object_id: id[i].clone(),
-                    seq: seq[i],
-                });
-            }
-        }
-    }
-    out
-}
-
 /// One input file indexed alone into its own data folder.
 pub struct Single {
     /// Keeps the input and data folders alive.
-    pub dir: TempDir,
-    pub input: PathBuf,
-    pub data: PathBuf,
+    pub _dir: TempDir,
     /// `file://` URI of the input, as written to `source` and named in warnings.
     pub uri: String,
     pub report: ObjectReport,
@@ -179,7 +67,9 @@ impl Single {
 
     /// True when record `seq` has `term` under `field`.
     pub fn has(&self, seq: i64, field: &str, term: &str) -> bool {
-        self.indices.iter().any(|r| r.seq == seq && r.field == field && r.term == term)
+        self.indices
+            .iter()
+            .any(|r| r.seq == seq && r.field == field && r.term == term)
     }
 
     /// The message row of record `seq` (exactly one must exist).
@@ -192,7 +82,15 @@ impl Single {
 
 /// Writes `bytes` as `name` in a fresh folder and indexes it alone (default configuration).
 pub fn index_bytes(name: &str, bytes: &[u8]) -> Single {
-    index_bytes_with(name, bytes, &IndexerConfig { parallelism: 1, ..Default::default() }, None)
+    index_bytes_with(
+        name,
+        bytes,
+        &IndexerConfig {
+            parallelism: 1,
+            ..Default::default()
+        },
+        None,
+    )
 }
 
 /// Like [`index_bytes`], with a configuration and optionally the file's mtime.
@@ -208,57 +106,34 @@ pub fn index_bytes_with(
     let input = input_dir.join(name);
     fs::write(&input, bytes).expect("write input");
     if let Some(mtime) = mtime {
-        fs::File::options().write(true).open(&input).and_then(|f| f.set_modified(mtime)).expect("mtime");
+        fs::File::options()
+            .write(true)
+            .open(&input)
+            .and_then(|f| f.set_modified(mtime))
+            .expect("mtime");
     }
     let data = dir.path().join("data");
     let report = index_paths(&[&input], &data, config);
     assert_eq!(report.objects.len(), 1, "one object listed");
     let report = report.objects.into_iter().next().expect("report");
-    let uri = format!("file://{}", input.canonicalize().expect("canonical").display());
+    let uri = format!(
+        "file://{}",
+        input.canonicalize().expect("canonical").display()
+    );
     assert_eq!(report.uri, uri);
     let messages = read_messages(&data);
     let indices = read_indices(&data);
     let files = data_files(&data);
-    let single = Single { dir, input, data, uri, report, messages, indices, files };
+    let single = Single {
+        _dir: dir,
+        uri,
+        report,
+        messages,
+        indices,
+        files,
+    };
     check_consistency(&single.messages, &single.indices, &single.files);
     single
-}
-
-/// Invariants of any data folder: only `{table}/dt=…/{id}-NNNN.parquet` files, in pairs; each
-/// row in the folder of its own hour; every index row points at a stored message with the same
-/// tag and time; no (object, seq) stored twice.
-pub fn check_consistency(messages: &[MessageRow], indices: &[IndexRow], files: &[String]) {
-    for file in files {
-        let parts: Vec<&str> = file.split('/').collect();
-        assert_eq!(parts.len(), 3, "unexpected file {file}");
-        assert!(parts[0] == "messages" || parts[0] == "indices", "unexpected file {file}");
-        assert!(parts[1].starts_with("dt="), "unexpected folder {file}");
-        let name = parts[2].strip_suffix(".parquet").unwrap_or_else(|| panic!("not parquet: {file}"));
-        let (id, part) = name.split_at(name.len() - 5);
-        assert_eq!(id.len(), 32, "object id in {file}");
-        assert!(part.starts_with('-') && part[1..].bytes().all(|b| b.is_ascii_digit()), "{file}");
-        let twin = if parts[0] == "messages" { "indices" } else { "messages" };
-        assert!(files.contains(&format!("{twin}/{}/{}", parts[1], parts[2])), "{file} has no twin");
-    }
-    let mut by_key: BTreeMap<(&str, i64), &MessageRow> = BTreeMap::new();
-    for m in messages {
-        assert_eq!(folder_dt(&m.file), dt_of(m.timestamp), "message {} in {}", m.seq, m.file);
-        assert!(m.file.contains(&m.object_id), "{} holds rows of {}", m.file, m.object_id);
-        let previous = by_key.insert((&m.object_id, m.seq), m);
-        assert!(previous.is_none(), "record {} of {} stored twice", m.seq, m.object_id);
-    }
-    for r in indices {
-        let m = by_key
-            .get(&(r.object_id.as_str(), r.seq))
-            .unwrap_or_else(|| panic!("index row {r:?} points at no message"));
-        assert_eq!((&r.tag, r.timestamp), (&m.tag, m.timestamp), "index row {r:?}");
-        assert_eq!(folder_dt(&r.file), folder_dt(&m.file), "index row {r:?}");
-        assert!(!r.term.is_empty() && r.term.len() <= minerva_core::tokenizer::MAX_TOKEN_BYTES);
-    }
-}
-
-fn folder_dt(file: &str) -> String {
-    file.split('/').nth(1).and_then(|d| d.strip_prefix("dt=")).unwrap_or_default().to_owned()
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -324,15 +199,29 @@ pub fn assert_records(single: &Single, expected: &[(i64, Vec<u8>)]) {
     for (m, (seq, bytes)) in got.iter().zip(expected) {
         assert_eq!(m.source, single.uri);
         let utf8 = std::str::from_utf8(bytes).is_ok();
-        assert!(m.message == String::from_utf8_lossy(bytes), "message of record {seq} differs");
+        assert!(
+            m.message == String::from_utf8_lossy(bytes),
+            "message of record {seq} differs"
+        );
         if utf8 {
             assert_eq!(m.raw, None, "raw of valid UTF-8 record {seq}");
         } else {
-            assert!(m.raw.as_deref() == Some(bytes.as_slice()), "raw of record {seq}");
+            assert!(
+                m.raw.as_deref() == Some(bytes.as_slice()),
+                "raw of record {seq}"
+            );
         }
     }
-    assert_eq!(single.report.records, expected.len() as u64, "report.records");
-    let ids: BTreeSet<&str> = single.messages.iter().map(|m| m.object_id.as_str()).collect();
+    assert_eq!(
+        single.report.records,
+        expected.len() as u64,
+        "report.records"
+    );
+    let ids: BTreeSet<&str> = single
+        .messages
+        .iter()
+        .map(|m| m.object_id.as_str())
+        .collect();
     assert!(ids.len() <= 1, "one object id per object");
 }
 
@@ -354,4 +243,11 @@ impl Rng {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
     }
+}
+
+/// `data` gzip-compressed.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(data).expect("gzip");
+    encoder.finish().expect("gzip")
 }

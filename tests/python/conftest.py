@@ -1,0 +1,80 @@
+"""Fixtures of the minerva end-to-end tests.
+
+Environment (exported by scripts/test.sh):
+- MINERVA_BIN: the `minerva` binary (default: $CARGO_TARGET_DIR or ~/.cache/minerva-target,
+  then debug/minerva);
+- MINERVA_DATASETS: the shared real logs (default: /work/shared/datasets);
+- MINERVA_TEST_S3_ENDPOINT: an S3-compatible server (moto); S3 tests skip without it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import helpers  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def minerva_bin() -> str:
+    default_target = os.environ.get("CARGO_TARGET_DIR", str(Path.home() / ".cache/minerva-target"))
+    path = os.environ.get("MINERVA_BIN") or str(Path(default_target, "debug", "minerva"))
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"minerva binary not found at {path}: build it or set MINERVA_BIN")
+    return path
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    path = Path(os.environ.get("MINERVA_DATASETS", "/work/shared/datasets"))
+    if not (path / "README.md").is_file():
+        pytest.fail(f"shared datasets not found at {path}: set MINERVA_DATASETS")
+    return path.resolve()
+
+
+@dataclass
+class IndexedDatasets:
+    data: Path  # the --data folder
+    report: dict  # the parsed --report-json
+    inputs: list[Path]  # every input file, as listed independently in Python
+
+
+@pytest.fixture(scope="session")
+def datasets_index(minerva_bin, datasets_dir, tmp_path_factory) -> IndexedDatasets:
+    """The whole shared dataset folder indexed once into a temporary folder."""
+    root = tmp_path_factory.mktemp("datasets-index")
+    data = root / "data"
+    report = helpers.index(minerva_bin, str(data), [str(datasets_dir)], report=root / "report.json")
+    return IndexedDatasets(data=data, report=report, inputs=helpers.input_files(datasets_dir))
+
+
+@pytest.fixture()
+def duck() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection (UTC session time zone)."""
+    con = helpers.connect()
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def datasets_db(datasets_index) -> duckdb.DuckDBPyConnection:
+    """DuckDB with `messages` and `indices` views over the indexed shared datasets."""
+    con = helpers.connect()
+    helpers.create_views(con, datasets_index.data)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> str:
+    endpoint = os.environ.get("MINERVA_TEST_S3_ENDPOINT")
+    if not endpoint:
+        pytest.skip("MINERVA_TEST_S3_ENDPOINT is not set: start `moto_server -H 127.0.0.1 -p PORT` "
+                    "and export MINERVA_TEST_S3_ENDPOINT=http://127.0.0.1:PORT (scripts/test.sh does)")
+    return endpoint
