@@ -480,15 +480,27 @@ fn array_elements(cur: &mut Cursor<'_>) -> Option<Vec<Range<usize>>> {
     }
 }
 
+/// Skips a string whose opening quote is at `pos`, honouring escapes but not checking the
+/// content (so one record with invalid UTF-8 does not hide its neighbours).
+fn skip_string(cur: &mut Cursor<'_>) -> Option<()> {
+    cur.pos += 1;
+    loop {
+        let rest = cur.input.get(cur.pos..)?;
+        let i = memchr::memchr2(b'"', b'\\', rest)?;
+        cur.pos += i + 1;
+        if rest[i] == b'"' {
+            return Some(());
+        }
+        cur.pos += 1; // the escaped byte
+    }
+}
+
 /// Skips one value (brackets balanced, strings honoured) without validating its content.
 fn skip_value(cur: &mut Cursor<'_>) -> Option<()> {
     let mut depth = 0usize;
-    let mut scratch = String::new();
     loop {
         match cur.peek()? {
-            b'"' => {
-                cur.string(&mut scratch).ok()?;
-            }
+            b'"' => skip_string(cur)?,
             b'{' | b'[' => {
                 depth += 1;
                 cur.pos += 1;

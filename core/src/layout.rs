@@ -115,11 +115,17 @@ impl ObjectId {
     /// Derives the id from the parts that identify one version of an object, e.g.
     /// `["s3", bucket, key, etag]` or `["file", path, size, mtime]`.
     pub fn derive(parts: &[&str]) -> Self {
+        let parts: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
+        Self::derive_bytes(&parts)
+    }
+
+    /// Like [`Self::derive`], for parts that are not text (e.g. a path that is not UTF-8).
+    pub fn derive_bytes(parts: &[&[u8]]) -> Self {
         let mut bytes = Vec::new();
         for part in parts {
             // Length-prefixed, so ("ab","c") and ("a","bc") differ.
             bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
-            bytes.extend_from_slice(part.as_bytes());
+            bytes.extend_from_slice(part);
         }
         ObjectId(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes)))
     }

@@ -123,7 +123,11 @@ impl PartitionBuffer {
     pub fn add_term_in_field(&mut self, field: u32, term: &str) {
         let record = (self.records.len() - 1) as u32;
         let term = self.terms.intern(term);
-        self.rows.push(IndexRow { term, field, record });
+        self.rows.push(IndexRow {
+            term,
+            field,
+            record,
+        });
     }
 
     /// Drops the terms added since [`Self::begin_record`] (the record keeps its message).

@@ -103,6 +103,29 @@ pub fn tag_from_name(name: &str) -> String {
     }
 }
 
+/// The `file://` URI of a path; bytes that are not printable ASCII or UTF-8 are %-encoded.
+pub fn file_uri(path: &[u8]) -> String {
+    match std::str::from_utf8(path) {
+        Ok(text) if !text.contains('%') => format!("file://{text}"),
+        _ => {
+            let mut uri = String::from("file://");
+            for chunk in path.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    if c == '%' {
+                        uri.push_str("%25");
+                    } else {
+                        uri.push(c);
+                    }
+                }
+                for b in chunk.invalid() {
+                    uri.push_str(&format!("%{b:02X}"));
+                }
+            }
+            uri
+        }
+    }
+}
+
 /// Lists the objects named by `specs` (files, folders, `s3://bucket/key-or-prefix`), skipping
 /// hidden files, excluded paths and anything inside `skip_dir` (the data folder itself).
 pub async fn list_inputs(
@@ -180,10 +203,19 @@ fn list_local(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // The identity uses the path's exact bytes: two names that differ only in bytes that are
+    // not UTF-8 are different objects.
+    let path_bytes = path.as_os_str().as_encoded_bytes();
+    let id = ObjectId::derive_bytes(&[
+        b"file",
+        path_bytes,
+        size.to_string().as_bytes(),
+        mtime_ns.as_bytes(),
+    ]);
     out.push(Input {
         object: SourceObject {
-            uri: format!("file://{path_text}"),
-            id: ObjectId::derive(&["file", &path_text, &size.to_string(), &mtime_ns]),
+            uri: file_uri(path_bytes),
+            id,
             time_us: mtime_us,
             fallback_tag: tag_from_name(&name),
             overrides: config.overrides_for(&path_text),
@@ -254,6 +286,14 @@ async fn list_s3(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_uris_keep_invalid_bytes_distinct() {
+        assert_eq!(file_uri(b"/a/b.log"), "file:///a/b.log");
+        assert_eq!(file_uri(b"/a/\xffx.log"), "file:///a/%FFx.log");
+        assert_eq!(file_uri(b"/a/\xfex.log"), "file:///a/%FEx.log");
+        assert_eq!(file_uri(b"/a/50%.log"), "file:///a/50%25.log");
+    }
 
     #[test]
     fn tags_come_from_file_names() {

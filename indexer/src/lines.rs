@@ -15,6 +15,9 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 /// The UTF-8 byte order mark.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The decompressed content of an object: the sniffed head, then the rest.
+pub type ContentReader = BufReader<Chain<Cursor<Vec<u8>>, Box<dyn Read + Send>>>;
+
 /// A decompressed object with its first bytes available for format detection.
 pub struct Opened {
     /// The first bytes of the decompressed content (up to [`SNIFF_BYTES`], more when the first
@@ -25,7 +28,7 @@ pub struct Opened {
     /// True when the object was gzip-compressed.
     pub gzip: bool,
     /// The whole content, `head` first.
-    pub reader: BufReader<Chain<Cursor<Vec<u8>>, Box<dyn Read + Send>>>,
+    pub reader: ContentReader,
 }
 
 /// Opens `raw`, decompressing gzip when the magic bytes say so, and reads the head.
@@ -93,6 +96,7 @@ pub struct LineReader<R> {
     next_seq: u64,
     pending_error: Option<io::Error>,
     done: bool,
+    bytes_consumed: u64,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -103,6 +107,7 @@ impl<R: BufRead> LineReader<R> {
             next_seq: 0,
             pending_error: None,
             done: false,
+            bytes_consumed: 0,
         }
     }
 
@@ -145,12 +150,20 @@ impl<R: BufRead> LineReader<R> {
                 Some(i) => (i, true),
                 None => (available.len(), false),
             };
+            // A `\r` just before the `\n` is the terminator, not content.
+            let content = if found && take > 0 && available[take - 1] == b'\r' {
+                take - 1
+            } else {
+                take
+            };
             let room = MAX_RECORD_BYTES.saturating_sub(buf.len());
-            if take > room {
+            if content > room {
                 truncated = true;
             }
-            buf.extend_from_slice(&available[..take.min(room)]);
-            self.inner.consume(if found { take + 1 } else { take });
+            buf.extend_from_slice(&available[..content.min(room)]);
+            let consumed = if found { take + 1 } else { take };
+            self.inner.consume(consumed);
+            self.bytes_consumed += consumed as u64;
             if found {
                 break;
             }
@@ -164,6 +177,11 @@ impl<R: BufRead> LineReader<R> {
         }
         self.next_seq += 1;
         Ok(Some(LineInfo { seq, truncated }))
+    }
+
+    /// Bytes of the input consumed so far (line terminators and BOM included).
+    pub fn bytes_consumed(&self) -> u64 {
+        self.bytes_consumed
     }
 
     /// Number of lines returned so far.

@@ -174,6 +174,7 @@ impl<'a> ObjectIndexer<'a> {
             _ => None,
         };
         let mut buf = Vec::with_capacity(64 * 1024);
+        let mut counted_bytes = 0u64;
         loop {
             let info = match lines.next_line(&mut buf) {
                 Ok(Some(info)) => info,
@@ -181,8 +182,10 @@ impl<'a> ObjectIndexer<'a> {
                 Err(e) => return Err(self.read_error(lines.lines_read(), &e)),
             };
             self.report.lines += 1;
-            self.report.bytes += buf.len() as u64 + 1;
-            self.unreported_bytes += buf.len() as u64 + 1;
+            let consumed = lines.bytes_consumed();
+            self.unreported_bytes += consumed - counted_bytes;
+            self.report.bytes += consumed - counted_bytes;
+            counted_bytes = consumed;
             if info.truncated {
                 self.report.truncated += 1;
                 self.report
@@ -252,7 +255,6 @@ impl<'a> ObjectIndexer<'a> {
         let ts = match ts.or(self.last_time_us) {
             Some(ts) => ts,
             None => {
-                self.report.no_timestamp += 1;
                 let buffer = &mut self.leading_untimed;
                 buffer.begin_record(seq, self.object.time_us, message, utf8);
                 self.record.drain_into(buffer);
@@ -264,10 +266,11 @@ impl<'a> ObjectIndexer<'a> {
                 return Ok(());
             }
         };
-        if self.last_time_us.is_none() && !self.leading_untimed.is_empty() {
+        let first_timed = self.last_time_us.is_none();
+        self.last_time_us = Some(ts);
+        if first_timed && !self.leading_untimed.is_empty() {
             self.place_leading_untimed(ts)?;
         }
-        self.last_time_us = Some(ts);
         self.report.observe_time(ts);
         let state = self
             .hours
@@ -296,8 +299,13 @@ impl<'a> ObjectIndexer<'a> {
     }
 
     /// Moves the leading records without a time into the hour of `ts`.
+    /// `ts` is either the first timed record's time or, when there is none, the object's time.
     fn place_leading_untimed(&mut self, ts: i64) -> Result<(), IndexError> {
         let mut buffer = std::mem::take(&mut self.leading_untimed);
+        if self.last_time_us.is_none() {
+            // Called with the object's time: no record so far had a time of its own.
+            self.report.no_timestamp += buffer.num_records() as u64;
+        }
         buffer.retime_all(ts);
         self.report.observe_time(ts);
         let hour = Hour::of_micros(ts);

@@ -94,11 +94,11 @@ impl RecordIndexer {
                 Some(field) => (field == path).then_some(0),
                 None => json_timestamp_priority(path),
             };
-            if let Some(priority) = priority {
-                if matches!(leaf, Leaf::Str(_) | Leaf::Number(_)) {
-                    self.time_candidates
-                        .push((priority, leaf.text().to_owned()));
-                }
+            if let Some(priority) = priority
+                && matches!(leaf, Leaf::Str(_) | Leaf::Number(_))
+            {
+                self.time_candidates
+                    .push((priority, leaf.text().to_owned()));
             }
             self.add_value(path, leaf.text());
         });

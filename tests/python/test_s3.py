@@ -136,3 +136,14 @@ def test_index_raw_logs_from_an_s3_prefix(minerva_bin, datasets_dir, s3, env, tm
     con.close()
     assert rows == [(f"s3://{bucket}/logs/zeek/ssh.ndjson.gz",)]
     assert count == len(expected[f"s3://{bucket}/logs/zeek/ssh.ndjson.gz"])
+
+
+def test_writing_to_a_missing_bucket_fails_and_names_it(minerva_bin, datasets_dir, s3, env,
+                                                        tmp_path):
+    bucket = f"missing-{uuid.uuid4().hex[:12]}"  # never created
+    proc = helpers.run_minerva(minerva_bin, ["index", "--quiet", "--data", f"s3://{bucket}/p",
+                                             str(datasets_dir / SAMPLES[1])], env=env)
+    assert proc.returncode == 1  # the object failed; the run itself completed
+    assert bucket in proc.stderr
+    created = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"] == bucket]
+    assert created == []  # the bucket was not created behind our back

@@ -44,7 +44,10 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let kinds = if args.kinds.is_empty() {
         defaults.kinds.clone()
     } else {
-        args.kinds.iter().map(|k| LogKind::from_str(k)).collect::<Result<Vec<_>, _>>()?
+        args.kinds
+            .iter()
+            .map(|k| LogKind::from_str(k))
+            .collect::<Result<Vec<_>, _>>()?
     };
     let options = GenerateOptions {
         out_dir: args.out.clone(),

@@ -65,7 +65,6 @@ fn cloudtrail_document_gives_one_record_per_element() {
 }
 
 #[test]
-#[ignore = "bug: one invalid UTF-8 byte in a CloudTrail record makes the whole document one text record"]
 fn cloudtrail_document_with_invalid_utf8_in_one_record() {
     let good_a = r#"{"eventTime":"2024-02-03T04:05:06Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#;
     let good_b = r#"{"eventTime":"2024-02-03T04:05:08Z","eventSource":"s3.amazonaws.com","eventName":"PutObject"}"#;
@@ -112,6 +111,14 @@ fn json_arrays_and_pretty_printed_objects() {
     );
     assert!(single.has(3, "", "scalar"));
     assert_eq!(single.report.unparsed, 0);
+
+    // An element that is not valid JSON is stored and indexed as text.
+    let items = [r#"{"a":"ok"}"#, r#"{"a":tru}"#];
+    let single = index_bytes("bad.json", format!("[{}]", items.join(",")).as_bytes());
+    assert_records(&single, &elements(&items));
+    assert_eq!(single.report.unparsed, 1);
+    assert!(single.report.warnings[0].starts_with(&single.uri));
+    assert!(single.has(1, "", "tru") && single.has(0, "a", "ok"));
 
     let pretty = "{\n  \"user\": \"frank\",\n  \"nested\": {\n    \"k\": \"v\"\n  }\n}";
     let single = index_bytes("one.json", format!("\u{feff}{pretty}\n\n").as_bytes());
@@ -223,4 +230,10 @@ fn csv_uses_the_header_line() {
     // The header and the row with broken quoting are indexed as text.
     assert!(single.has(0, "", "user") && single.has(3, "", "quote"));
     assert!(single.terms(3).iter().all(|(f, _)| f.is_empty()));
+
+    let tsv = "time\tuser\tcmd\n2024-06-01T12:00:00Z\tdora\tls -la /tmp\n";
+    let single = index_bytes("shell.tsv", tsv.as_bytes());
+    assert_records(&single, &expected_lines(tsv.as_bytes()));
+    assert!(single.has(1, "user", "dora") && single.has(1, "cmd", "tmp"));
+    assert_eq!(single.message(1).timestamp, utc_us(2024, 6, 1, 12, 0, 0));
 }

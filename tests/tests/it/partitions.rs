@@ -132,7 +132,6 @@ fn untimed_records_take_a_neighbours_time() {
 }
 
 #[test]
-#[ignore = "bug: no_timestamp counts leading untimed records that were given a neighbour's time"]
 fn no_timestamp_counts_only_records_given_the_object_time() {
     let text = "leading, no time\n\
                 {\"time\":\"2024-03-01T10:00:00Z\"}\n\
