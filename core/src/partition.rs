@@ -44,14 +44,20 @@ impl Interner {
         id
     }
 
-    /// Rank of every id in byte-wise sorted order.
-    fn ranks(&self) -> Vec<u32> {
+    /// Sorts the strings byte-wise so that an id equals its rank; returns the new id of every
+    /// old id. The lookup map is dropped: no string can be added afterwards.
+    fn sort_into_ranks(&mut self) -> Vec<u32> {
+        self.ids = FxHashMap::default();
         let mut order: Vec<u32> = (0..self.strings.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| self.strings[a as usize].cmp(&self.strings[b as usize]));
         let mut ranks = vec![0u32; order.len()];
-        for (rank, id) in order.into_iter().enumerate() {
+        for (rank, &id) in order.iter().enumerate() {
             ranks[id as usize] = rank as u32;
         }
+        self.strings = order
+            .iter()
+            .map(|&id| self.strings[id as usize].clone())
+            .collect();
         ranks
     }
 }
@@ -186,14 +192,14 @@ impl PartitionBuffer {
 
     /// Sorts the rows and returns a value that yields Arrow batches.
     pub fn finish(mut self) -> FinishedPartition {
-        let term_ranks = self.terms.ranks();
-        let field_ranks = self.fields.ranks();
+        let term_ranks = self.terms.sort_into_ranks();
+        let field_ranks = self.fields.sort_into_ranks();
+        for row in &mut self.rows {
+            row.term = term_ranks[row.term as usize];
+            row.field = field_ranks[row.field as usize];
+        }
         self.rows.sort_unstable_by_key(|r| {
-            (
-                term_ranks[r.term as usize],
-                field_ranks[r.field as usize],
-                r.record,
-            )
+            (u128::from(r.term) << 64) | (u128::from(r.field) << 32) | u128::from(r.record)
         });
         FinishedPartition { buffer: self }
     }

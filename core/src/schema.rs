@@ -103,7 +103,10 @@ fn sorting(column_idx: i32) -> SortingColumn {
     }
 }
 
-fn base_properties(extra: Vec<KeyValue>) -> parquet::file::properties::WriterPropertiesBuilder {
+fn base_properties(
+    extra: Vec<KeyValue>,
+    zstd_level: i32,
+) -> parquet::file::properties::WriterPropertiesBuilder {
     let mut metadata = vec![KeyValue::new(
         FORMAT_VERSION_KEY.into(),
         FORMAT_VERSION.to_owned(),
@@ -112,7 +115,7 @@ fn base_properties(extra: Vec<KeyValue>) -> parquet::file::properties::WriterPro
     WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
         .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
+            ZstdLevel::try_new(zstd_level.clamp(1, 22)).expect("zstd level 1-22 is valid"),
         ))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_data_page_row_count_limit(DATA_PAGE_ROW_LIMIT)
@@ -120,12 +123,23 @@ fn base_properties(extra: Vec<KeyValue>) -> parquet::file::properties::WriterPro
         .set_key_value_metadata(Some(metadata))
 }
 
+/// zstd level of files written by the indexer: fast, because it runs on every log line; the
+/// merger rewrites files with [`MERGED_ZSTD_LEVEL`].
+pub const INDEXER_ZSTD_LEVEL: i32 = 1;
+
+/// zstd level of files written by the merger.
+pub const MERGED_ZSTD_LEVEL: i32 = 6;
+
 /// Writer settings for `indices` files: sorted by (term, field), bloom filter on `term`.
 ///
 /// `distinct_terms` sizes the bloom filter (1 % false positives).
-pub fn indices_writer_properties(distinct_terms: u64, extra: Vec<KeyValue>) -> WriterProperties {
+pub fn indices_writer_properties(
+    distinct_terms: u64,
+    extra: Vec<KeyValue>,
+    zstd_level: i32,
+) -> WriterProperties {
     let term = ColumnPath::from(col::TERM);
-    base_properties(extra)
+    base_properties(extra, zstd_level)
         .set_max_row_group_row_count(Some(INDICES_ROW_GROUP_ROWS))
         .set_column_bloom_filter_enabled(term.clone(), true)
         .set_column_bloom_filter_fpp(term.clone(), 0.01)
@@ -135,8 +149,8 @@ pub fn indices_writer_properties(distinct_terms: u64, extra: Vec<KeyValue>) -> W
 }
 
 /// Writer settings for `messages` files: sorted by (object_id, seq).
-pub fn messages_writer_properties(extra: Vec<KeyValue>) -> WriterProperties {
-    base_properties(extra)
+pub fn messages_writer_properties(extra: Vec<KeyValue>, zstd_level: i32) -> WriterProperties {
+    base_properties(extra, zstd_level)
         .set_max_row_group_row_count(Some(MESSAGES_ROW_GROUP_ROWS))
         .set_max_row_group_bytes(Some(MESSAGES_ROW_GROUP_BYTES))
         .set_column_dictionary_enabled(ColumnPath::from(col::MESSAGE), false)

@@ -2,7 +2,8 @@
 
 use minerva_core::partition::{FinishedPartition, ObjectColumns};
 use minerva_core::schema::{
-    indices_schema, indices_writer_properties, messages_schema, messages_writer_properties,
+    INDEXER_ZSTD_LEVEL, indices_schema, indices_writer_properties, messages_schema,
+    messages_writer_properties,
 };
 use parquet::arrow::ArrowWriter;
 use parquet::file::metadata::KeyValue;
@@ -42,7 +43,10 @@ pub fn encode_part(
     let mut messages = ArrowWriter::try_new(
         Vec::new(),
         messages_schema(),
-        Some(messages_writer_properties(metadata(obj))),
+        Some(messages_writer_properties(
+            metadata(obj),
+            INDEXER_ZSTD_LEVEL,
+        )),
     )?;
     for range in chunks(part.num_records()) {
         messages.write(&part.messages_batch(range, obj))?;
@@ -55,6 +59,7 @@ pub fn encode_part(
         Some(indices_writer_properties(
             part.distinct_terms(),
             metadata(obj),
+            INDEXER_ZSTD_LEVEL,
         )),
     )?;
     for range in chunks(part.num_index_rows()) {

@@ -221,20 +221,19 @@ impl<'a> ObjectIndexer<'a> {
     /// Indexes a record as JSON when it looks like a JSON object, else (or on error) as text.
     fn json_or_text(&mut self, seq: i64, bytes: &[u8]) -> Result<(), IndexError> {
         let looks_json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        let (text, utf8) = as_text(bytes);
-        let ts = if looks_json {
+        if looks_json {
             match self.record.json(bytes, &self.rule) {
-                Ok(ts) => ts,
+                // A valid JSON text is valid UTF-8: no need to check the bytes again.
+                Ok(ts) => return self.emit(seq, ts, bytes, true),
                 Err(e) => {
                     self.report.unparsed += 1;
                     self.report
                         .warn(seq as u64, &format!("{e}; indexed as text"));
-                    self.record.text(&text, &self.rule)
                 }
             }
-        } else {
-            self.record.text(&text, &self.rule)
-        };
+        }
+        let (text, utf8) = as_text(bytes);
+        let ts = self.record.text(&text, &self.rule);
         self.emit(seq, ts, bytes, utf8)
     }
 
