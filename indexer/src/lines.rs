@@ -160,16 +160,18 @@ impl<R: BufRead> LineReader<R> {
             if content > room {
                 truncated = true;
             }
+            // The `\r` of a `\r\n` split across two reads is already in `buf`.
+            let split_crlf = found && take == 0 && buf.last() == Some(&b'\r') && !truncated;
             buf.extend_from_slice(&available[..content.min(room)]);
             let consumed = if found { take + 1 } else { take };
             self.inner.consume(consumed);
             self.bytes_consumed += consumed as u64;
+            if split_crlf {
+                buf.pop();
+            }
             if found {
                 break;
             }
-        }
-        if buf.last() == Some(&b'\r') && !truncated {
-            buf.pop();
         }
         let seq = self.next_seq;
         if seq == 0 && buf.starts_with(BOM) {
@@ -225,6 +227,22 @@ mod tests {
         );
         assert!(lines(b"").is_empty());
         assert_eq!(lines(b"\n"), [(0, b"".to_vec())]);
+    }
+
+    #[test]
+    fn only_the_terminators_cr_is_removed() {
+        assert_eq!(
+            lines(b"x\r\r\ny\r"),
+            [(0, b"x\r".to_vec()), (1, b"y\r".to_vec())]
+        );
+        // A CRLF split across two reads of the underlying reader.
+        let reader = std::io::BufReader::with_capacity(3, Cursor::new(b"ab\r\ncd".to_vec()));
+        let mut reader = LineReader::new(reader);
+        let mut buf = Vec::new();
+        reader.next_line(&mut buf).unwrap();
+        assert_eq!(buf, b"ab");
+        reader.next_line(&mut buf).unwrap();
+        assert_eq!(buf, b"cd");
     }
 
     #[test]

@@ -28,6 +28,16 @@ pub trait FileSink {
     /// Stores `bytes` under `key` (relative to the data prefix, e.g.
     /// `messages/dt=2024-01-01-00/{object_id}-0000.parquet`).
     fn put(&mut self, key: &str, bytes: Vec<u8>) -> Result<(), IndexError>;
+
+    /// Deletes the part files of `object_id` numbered `first_stale` or higher in the folder
+    /// `dir` (e.g. `indices/dt=2024-01-01-00`): left over from an earlier run of the same object
+    /// that needed more parts (a smaller memory budget).
+    fn remove_parts_from(
+        &mut self,
+        dir: &str,
+        object_id: &ObjectId,
+        first_stale: u32,
+    ) -> Result<(), IndexError>;
 }
 
 /// What is known about an object before it is read.
@@ -381,6 +391,11 @@ impl<'a> ObjectIndexer<'a> {
         let hours: Vec<Hour> = self.hours.keys().copied().collect();
         for hour in hours {
             self.flush(hour)?;
+            let parts = self.hours[&hour].next_part;
+            for table in Table::ALL {
+                let dir = format!("{table}/dt={}", hour.dt());
+                self.sink.remove_parts_from(&dir, &self.object.id, parts)?;
+            }
         }
         Ok(())
     }

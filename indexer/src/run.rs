@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
+use minerva_core::layout::ObjectId;
 use minerva_store::DataStore;
 use object_store::{ObjectStoreExt, PutPayload};
 use tokio::runtime::Handle;
@@ -39,6 +40,39 @@ impl FileSink for StoreSink {
                 key: path.to_string(),
                 message: e.to_string(),
             })
+    }
+
+    fn remove_parts_from(
+        &mut self,
+        dir: &str,
+        object_id: &ObjectId,
+        first_stale: u32,
+    ) -> Result<(), IndexError> {
+        let dir_path = self.data.key(dir);
+        let fail = |e: object_store::Error| IndexError::Write {
+            key: dir_path.to_string(),
+            message: e.to_string(),
+        };
+        let listed: Vec<object_store::ObjectMeta> = self
+            .handle
+            .block_on(self.data.store.list(Some(&dir_path)).try_collect())
+            .map_err(fail)?;
+        let prefix = format!("{object_id}-");
+        for meta in listed {
+            let stale = meta
+                .location
+                .filename()
+                .and_then(|name| name.strip_prefix(&prefix))
+                .and_then(|rest| rest.strip_suffix(".parquet"))
+                .and_then(|part| part.parse::<u32>().ok())
+                .is_some_and(|part| part >= first_stale);
+            if stale {
+                self.handle
+                    .block_on(self.data.store.delete(&meta.location))
+                    .map_err(fail)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -136,8 +136,6 @@ def test_line_edge_cases_are_stored_exactly(minerva_bin, tmp_path):
     assert (obj["lines"], obj["blank"], obj["records"]) == (7, 3, 4)
 
 
-@pytest.mark.xfail(strict=True, reason="since bf9e536 the line reader drops the `\\r` of `\\r\\n` "
-                   "and then pops one more trailing `\\r` (lines.rs): `X\\r\\r\\n` is stored as `X`")
 def test_only_the_line_terminators_cr_is_removed(minerva_bin, tmp_path):
     r"""A `\r` that is part of the line's content (here before the CRLF terminator, and a
     lone `\r` mid-line) is kept: only the one `\r` of `\r\n` is a line ending."""

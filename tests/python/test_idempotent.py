@@ -172,9 +172,6 @@ def test_records_split_into_parts_are_stored_once(minerva_bin, syslog, tmp_path)
     assert snapshot(data) == first
 
 
-@pytest.mark.xfail(strict=True, reason="re-indexing an unchanged object into fewer part files "
-                   "leaves the previous run's higher-numbered parts in place: its records are "
-                   "then stored twice")
 def test_reindexing_with_another_budget_leaves_no_duplicates(minerva_bin, syslog, tmp_path):
     data = tmp_path / "data"
     helpers.index(minerva_bin, str(data), [syslog], extra=TIGHT)
