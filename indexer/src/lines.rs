@@ -143,6 +143,10 @@ impl<R: BufRead> LineReader<R> {
                 if !saw_any {
                     return Ok(None);
                 }
+                // A last line ending in `\r` with no `\n` (a CRLF file cut after the CR).
+                if buf.last() == Some(&b'\r') && !truncated {
+                    buf.pop();
+                }
                 break;
             }
             saw_any = true;
@@ -233,7 +237,7 @@ mod tests {
     fn only_the_terminators_cr_is_removed() {
         assert_eq!(
             lines(b"x\r\r\ny\r"),
-            [(0, b"x\r".to_vec()), (1, b"y\r".to_vec())]
+            [(0, b"x\r".to_vec()), (1, b"y".to_vec())]
         );
         // A CRLF split across two reads of the underlying reader.
         let reader = std::io::BufReader::with_capacity(3, Cursor::new(b"ab\r\ncd".to_vec()));

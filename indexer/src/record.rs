@@ -22,6 +22,16 @@ pub struct TimestampRule {
 }
 
 impl TimestampRule {
+    /// Detects the time in well-known fields and formats; `object_time_us` supplies the year
+    /// for yearless formats.
+    pub fn detect(object_time_us: i64) -> Self {
+        TimestampRule {
+            field: None,
+            format: None,
+            object_time_us,
+        }
+    }
+
     /// Parses a field value with the configured format (or detection).
     pub fn parse_value(&self, text: &str) -> Option<i64> {
         match &self.format {
@@ -159,11 +169,7 @@ mod tests {
     use super::*;
 
     fn rule() -> TimestampRule {
-        TimestampRule {
-            field: None,
-            format: None,
-            object_time_us: 0,
-        }
+        TimestampRule::detect(0)
     }
 
     fn pairs(indexer: &RecordIndexer) -> Vec<(String, String)> {

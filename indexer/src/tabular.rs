@@ -125,11 +125,7 @@ mod tests {
     use super::*;
 
     fn rule() -> TimestampRule {
-        TimestampRule {
-            field: None,
-            format: None,
-            object_time_us: 0,
-        }
+        TimestampRule::detect(0)
     }
 
     #[test]
