@@ -23,7 +23,8 @@ fi
 run() { # name parallelism input
   rm -rf "$out/data-$1"
   python3 scripts/peak_rss.py "$out/$1.rss.json" -- \
-    "$bin" index -q --data "$out/data-$1" --parallelism "$2" --report-json "$out/$1.report.json" "$3"
+    "$bin" index -q --data "$out/data-$1" --parallelism "$2" --exclude "**/manifest.json" \
+      --report-json "$out/$1.report.json" "$3"
 }
 run one-core 1 "$out/raw"
 run all-cores "$cores" "$out/raw"

@@ -4,7 +4,7 @@
 //! ```toml
 //! # minerva.toml
 //! [index]
-//! memory_budget_mb = 96        # rows held in memory per worker before a part file is written
+//! memory_budget_mb = 64        # rows held in memory (all workers) before part files are written
 //!
 //! [[source]]
 //! match = "**/loghub_2k/HDFS*"   # glob over the source path or URI
@@ -185,7 +185,7 @@ pub struct IndexerConfig {
 impl Default for IndexerConfig {
     fn default() -> Self {
         IndexerConfig {
-            memory_budget_bytes: 96 * 1024 * 1024,
+            memory_budget_bytes: 64 * 1024 * 1024,
             parallelism: num_cpus::get().max(1),
             rules: Vec::new(),
             cli_overrides: SourceOverrides::default(),

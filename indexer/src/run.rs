@@ -1,10 +1,11 @@
-//! Indexing many objects at once: one blocking worker per object, up to the configured
-//! parallelism, each writing through the injected object store.
+//! Indexing many objects at once: `parallelism` blocking workers take objects from a queue,
+//! each writing through the injected object store.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 use minerva_core::layout::ObjectId;
 use minerva_store::DataStore;
 use object_store::{ObjectStoreExt, PutPayload};
@@ -97,8 +98,9 @@ pub fn index_input(
     report
 }
 
-/// Indexes `inputs` into `data`, `config.parallelism` objects at a time. Reports come back in
-/// input order; a failing object does not stop the others.
+/// Indexes `inputs` into `data` on `config.parallelism` long-lived worker threads (so at most
+/// that many allocator heaps hold memory). Reports come back in input order; a failing object
+/// does not stop the others.
 pub async fn index_inputs(
     data: &DataStore,
     inputs: Vec<Input>,
@@ -107,20 +109,43 @@ pub async fn index_inputs(
 ) -> Result<IndexReport, IndexError> {
     let started = Instant::now();
     progress.set_total(inputs.len() as u64);
+    let workers = config.parallelism.max(1).min(inputs.len().max(1));
     // Each worker gets an equal share of the memory budget.
     let budget = config.memory_budget_bytes / config.parallelism.max(1);
+    let total = inputs.len();
+    let queue = Arc::new(Mutex::new(
+        inputs.into_iter().enumerate().collect::<VecDeque<_>>(),
+    ));
     let handle = Handle::current();
-    let tasks = inputs.into_iter().map(|input| {
-        let data = data.clone();
-        let handle = handle.clone();
-        let progress = progress.clone();
-        tokio::task::spawn_blocking(move || index_input(&input, &data, &handle, budget, &progress))
-    });
-    let mut results = futures::stream::iter(tasks).buffered(config.parallelism.max(1));
-    let mut objects = Vec::new();
-    while let Some(result) = results.next().await {
-        objects.push(result.map_err(|e| IndexError::Worker(e.to_string()))?);
+    let tasks: Vec<_> = (0..workers)
+        .map(|_| {
+            let (queue, data, handle, progress) = (
+                queue.clone(),
+                data.clone(),
+                handle.clone(),
+                progress.clone(),
+            );
+            tokio::task::spawn_blocking(move || {
+                let mut done = Vec::new();
+                loop {
+                    let next = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
+                    let Some((position, input)) = next else { break };
+                    done.push((
+                        position,
+                        index_input(&input, &data, &handle, budget, &progress),
+                    ));
+                }
+                done
+            })
+        })
+        .collect();
+    let mut objects: Vec<Option<ObjectReport>> = vec![None; total];
+    for task in tasks {
+        for (position, report) in task.await.map_err(|e| IndexError::Worker(e.to_string()))? {
+            objects[position] = Some(report);
+        }
     }
+    let objects = objects.into_iter().flatten().collect();
     Ok(IndexReport {
         objects,
         elapsed: started.elapsed(),
