@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Index log files or objects into Parquet `indices` and `messages` tables.
     Index(commands::index::IndexArgs),
+    /// Search the index: exit 0 with hits, 1 without, 2 on error.
+    Search(commands::search::SearchArgs),
     /// Write deterministic synthetic security logs with planted needles.
     Generate(commands::generate::GenerateArgs),
 }
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Index(args) => commands::index::run(args),
+        Command::Search(args) => commands::search::run(args),
         Command::Generate(args) => commands::generate::run(args),
     };
     match result {

@@ -7,11 +7,17 @@
 //! - [`schema`]: the Arrow/Parquet schemas of the `indices` and `messages` tables and the
 //!   writer settings that are part of the on-disk format.
 //! - [`partition`]: the rows of one object for one hour, sorted into Arrow batches.
+//! - [`query`]: the query language, parsed into a typed AST.
+//! - [`sql`]: the one place where a query becomes SQL, for DataFusion and Athena.
+//! - [`verify`]: checks a record against a query exactly (phrases need adjacent tokens).
 //! - [`layout`]: object keys (`{prefix}/{table}/dt=YYYY-MM-DD-HH/{file}.parquet`) and object ids.
 
 pub mod json;
 pub mod layout;
 pub mod partition;
+pub mod query;
 pub mod schema;
+pub mod sql;
 pub mod timestamp;
 pub mod tokenizer;
+pub mod verify;

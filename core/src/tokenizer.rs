@@ -9,7 +9,8 @@
 //! - an IPv4 address stays one token when it has real boundaries: exactly four dot-separated
 //!   decimal parts of 1–3 digits, each ≤ 255, with no further numeric part glued on by a dot
 //!   (`1234.5.6.78901` and `1.3.6.1.4.1` are not addresses);
-//! - an IPv6 address stays one token (lowercased; a zone such as `%eth0` is dropped), and an
+//! - an IPv6 address stays one token (lowercased; a zone such as `%eth0` becomes a word of its
+//!   own), and an
 //!   IPv4-mapped address (`::ffff:10.0.0.1`) also yields its IPv4 token;
 //! - a piece with non-ASCII text is segmented by Unicode word boundaries (UAX #29): CJK
 //!   ideographs become one token per character, punctuation is dropped;
@@ -121,6 +122,14 @@ impl Tokenizer {
         {
             emit(tail);
         }
+        if let Some(zone) = chunk.find('%').map(|i| &chunk[i + 1..])
+            && !zone.is_empty()
+        {
+            // The zone (`eth0`) stays searchable as a word of its own.
+            for piece in zone.split(':') {
+                self.dotted(piece, emit);
+            }
+        }
         true
     }
 
@@ -179,12 +188,9 @@ impl Tokenizer {
             return;
         }
         for segment in word.unicode_words() {
-            self.lower.clear();
-            for c in segment.chars() {
-                self.lower.extend(c.to_lowercase());
-            }
-            let capped = cap(&self.lower);
-            emit(capped);
+            // Whole-word lowercasing: context-dependent rules apply (Greek final sigma).
+            self.lower = segment.to_lowercase();
+            emit(cap(&self.lower));
         }
     }
 

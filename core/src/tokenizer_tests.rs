@@ -60,7 +60,7 @@ fn ipv6_stays_whole() {
     assert_eq!(t("2001:db8::1"), ["2001:db8::1"]);
     assert_eq!(t("2001:DB8::A"), ["2001:db8::a"]);
     assert_eq!(t("[2001:db8::1]:443"), ["2001:db8::1", "443"]);
-    assert_eq!(t("fe80::1%eth0"), ["fe80::1"]);
+    assert_eq!(t("fe80::1%eth0"), ["fe80::1", "eth0"]);
     assert_eq!(t("::ffff:10.0.0.1"), ["::ffff:10.0.0.1", "10.0.0.1"]);
     // Times and MAC addresses are not IPv6 addresses.
     assert_eq!(t("12:34:56"), ["12", "34", "56"]);
@@ -99,6 +99,8 @@ fn lowercases() {
         ["accessdenied", "akiaiosfodnn7example"]
     );
     assert_eq!(t("ÉCOLE Straße"), ["école", "straße"]);
+    // Greek final sigma, as str::to_lowercase does it.
+    assert_eq!(t("ΟΔΥΣΣΕΥΣ ΣΑΣ"), ["οδυσσευς", "σας"]);
 }
 
 #[test]

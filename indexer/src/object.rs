@@ -147,6 +147,7 @@ impl<'a> ObjectIndexer<'a> {
                 return Ok(());
             }
             // Not a document of records: read the same bytes (and the rest) as lines.
+            self.report.layout = format!("{:?}", Layout::JsonOrText);
             let rest: Box<dyn Read + Send> = Box::new(reader);
             return self.lines(Box::new(Cursor::new(doc).chain(rest)), layout);
         }

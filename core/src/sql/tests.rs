@@ -1,0 +1,167 @@
+use super::*;
+
+fn term(field: Option<&str>, tokens: &[&str], prefix: bool) -> Query {
+    Query::Match(Match {
+        field: field.map(str::to_owned),
+        tokens: tokens.iter().map(|t| (*t).to_owned()).collect(),
+        prefix,
+    })
+}
+
+fn scope() -> SearchScope {
+    SearchScope {
+        from: Hour::parse_dt("2024-01-01-00").unwrap(),
+        to: Hour::parse_dt("2024-01-01-05").unwrap(),
+        tags: vec![],
+        limit: 1000,
+    }
+}
+
+fn render(query: &Query) -> IndexSql {
+    index_sql(query, &scope(), &Tables::default(), Dialect::DataFusion).unwrap()
+}
+
+const LEAF: &str = "SELECT object_id, seq, \"timestamp\", dt, tag FROM \"indices\" \
+                    WHERE dt >= '2024-01-01-00' AND dt <= '2024-01-01-05'";
+
+#[test]
+fn literals_double_quotes_and_refuse_control_characters() {
+    assert_eq!(string_literal("abc").unwrap(), "'abc'");
+    assert_eq!(string_literal("it's").unwrap(), "'it''s'");
+    assert_eq!(
+        string_literal("'; DROP TABLE x; --").unwrap(),
+        "'''; DROP TABLE x; --'"
+    );
+    assert_eq!(string_literal(r"a\'b").unwrap(), r"'a\''b'");
+    assert_eq!(string_literal("50%_x").unwrap(), "'50%_x'");
+    assert_eq!(string_literal("日本").unwrap(), "'日本'");
+    assert_eq!(string_literal("").unwrap(), "''");
+    assert_eq!(string_literal("a\0b"), Err(SqlError::ControlCharacter(0)));
+    assert_eq!(string_literal("a\nb"), Err(SqlError::ControlCharacter(10)));
+}
+
+#[test]
+fn a_term_is_one_select() {
+    let sql = render(&term(None, &["10.1.2.3"], false));
+    assert!(sql.exact);
+    assert_eq!(
+        sql.sql,
+        format!(
+            "SELECT object_id, seq, \"timestamp\", dt, tag FROM ({LEAF} AND term = '10.1.2.3') AS hits \
+             ORDER BY \"timestamp\" DESC, object_id, seq LIMIT 1000"
+        )
+    );
+}
+
+#[test]
+fn fields_tags_and_prefixes() {
+    let mut s = scope();
+    s.tags = vec!["aws.cloudtrail".into(), "o'brien".into()];
+    let q = term(Some("userIdentity.userName"), &["adm"], true);
+    let sql = index_sql(&q, &s, &Tables::default(), Dialect::Athena).unwrap();
+    assert!(sql.sql.contains(
+        "AND tag IN ('aws.cloudtrail', 'o''brien') AND field = 'userIdentity.userName' \
+         AND term >= 'adm' AND term < 'adn' AND starts_with(term, 'adm')"
+    ));
+    // No usable upper bound after a non-ASCII character.
+    let sql = render(&term(None, &["日"], true));
+    assert!(
+        sql.sql
+            .contains("AND term >= '日' AND starts_with(term, '日')")
+    );
+    assert!(!sql.sql.contains("term <"));
+}
+
+#[test]
+fn boolean_operators_become_set_operations() {
+    let q = Query::And(vec![
+        term(None, &["a"], false),
+        Query::Or(vec![term(None, &["b"], false), term(None, &["c"], false)]),
+        Query::Not(Box::new(term(None, &["d"], false))),
+    ]);
+    let sql = render(&q);
+    assert!(sql.exact);
+    let body = format!(
+        "{LEAF} AND term = 'a' INTERSECT SELECT * FROM ({LEAF} AND term = 'b' UNION {LEAF} AND \
+         term = 'c') AS q1 EXCEPT {LEAF} AND term = 'd'"
+    );
+    assert!(sql.sql.contains(&body), "{}", sql.sql);
+}
+
+#[test]
+fn phrases_are_supersets_and_negated_phrases_are_left_to_the_verifier() {
+    let phrase = term(None, &["tani", "cookpad", "com"], false);
+    let sql = render(&phrase);
+    assert!(!sql.exact);
+    assert_eq!(sql.sql.matches("INTERSECT").count(), 2);
+
+    let q = Query::And(vec![
+        term(None, &["a"], false),
+        Query::Not(Box::new(phrase)),
+    ]);
+    let sql = render(&q);
+    assert!(!sql.exact);
+    assert!(!sql.sql.contains("EXCEPT"));
+}
+
+#[test]
+fn unanswerable_queries_are_errors() {
+    let not_only = Query::Not(Box::new(term(None, &["a"], false)));
+    assert!(matches!(
+        index_sql(&not_only, &scope(), &Tables::default(), Dialect::DataFusion),
+        Err(SqlError::Unsupported(_))
+    ));
+    let not_in_or = Query::Or(vec![term(None, &["a"], false), not_only]);
+    assert!(matches!(
+        index_sql(
+            &not_in_or,
+            &scope(),
+            &Tables::default(),
+            Dialect::DataFusion
+        ),
+        Err(SqlError::Unsupported(_))
+    ));
+}
+
+#[test]
+fn table_names_are_validated() {
+    assert!(Tables::new(Some("minerva_prod")).is_ok());
+    assert_eq!(
+        Tables::new(Some("x\"; DROP")),
+        Err(SqlError::TableName("x\"; DROP".into()))
+    );
+    let tables = Tables::new(Some("db")).unwrap();
+    let sql = index_sql(
+        &term(None, &["a"], false),
+        &scope(),
+        &tables,
+        Dialect::Athena,
+    )
+    .unwrap();
+    assert!(sql.sql.contains("FROM \"db\".\"indices\""));
+}
+
+#[test]
+fn message_fetch_groups_keys() {
+    let key = |dt: &str, o: &str, seq| HitKey {
+        dt: dt.into(),
+        object_id: o.into(),
+        seq,
+    };
+    let keys = [
+        key("2024-01-01-01", "b", 7),
+        key("2024-01-01-00", "a", 2),
+        key("2024-01-01-00", "a", 1),
+        key("2024-01-01-00", "a", 1),
+    ];
+    let sql = messages_sql(&keys, &Tables::default(), Dialect::DataFusion).unwrap();
+    assert_eq!(
+        sql,
+        "SELECT tag, \"timestamp\", object_id, seq, source, message, raw, dt FROM \"messages\" \
+         WHERE dt IN ('2024-01-01-00', '2024-01-01-01') AND \
+         ((dt = '2024-01-01-00' AND object_id = 'a' AND seq IN (1, 2)) OR \
+         (dt = '2024-01-01-01' AND object_id = 'b' AND seq IN (7)))"
+    );
+    let empty = messages_sql(&[], &Tables::default(), Dialect::DataFusion).unwrap();
+    assert!(empty.contains("AND (FALSE)"));
+}
