@@ -4,6 +4,7 @@ to s3://bucket/prefix, and indexing raw logs listed under an s3:// prefix."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import shutil
 import uuid
@@ -147,3 +148,26 @@ def test_writing_to_a_missing_bucket_fails_and_names_it(minerva_bin, datasets_di
     assert bucket in proc.stderr
     created = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"] == bucket]
     assert created == []  # the bucket was not created behind our back
+
+
+def test_search_an_index_on_s3(minerva_bin, datasets_dir, s3, env, tmp_path):
+    """`minerva search --data s3://…` finds what the same search over a local copy finds."""
+    inputs = [datasets_dir / rel for rel in SAMPLES]
+    bucket = new_bucket(s3, "search-bucket")
+    helpers.index(minerva_bin, f"s3://{bucket}/idx", inputs, env=env)
+    local = tmp_path / "local"
+    helpers.index(minerva_bin, str(local), inputs)
+
+    def hits(data, query):
+        proc = helpers.run_minerva(
+            minerva_bin,
+            ["search", "--output", "jsonl", "--limit", "100000", "--data", data, "--", query],
+            env=env)
+        assert proc.returncode in (0, 1), proc.stderr
+        return sorted((json.loads(l)["source"], json.loads(l)["seq"])
+                      for l in proc.stdout.splitlines())
+
+    for query in ["173.234.31.186", '"failed password" root', "id.resp_h=10.47.1.208"]:
+        remote = hits(f"s3://{bucket}/idx", query)
+        assert remote == hits(str(local), query), query
+    assert hits(f"s3://{bucket}/idx", "173.234.31.186"), "the chosen IP is in OpenSSH_2k.log"
