@@ -1,4 +1,4 @@
-//! The `minerva` command: index, generate (and later search, serve, merge).
+//! The `minerva` command: index, search, serve and generate.
 
 mod commands;
 mod output;
@@ -26,6 +26,8 @@ enum Command {
     Index(commands::index::IndexArgs),
     /// Search the index: exit 0 with hits, 1 without, 2 on error.
     Search(commands::search::SearchArgs),
+    /// Serve the search API and web UI (and optionally index a folder as files land).
+    Serve(commands::serve::ServeArgs),
     /// Write deterministic synthetic security logs with planted needles.
     Generate(commands::generate::GenerateArgs),
 }
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Index(args) => commands::index::run(args),
         Command::Search(args) => commands::search::run(args),
+        Command::Serve(args) => commands::serve::run(args),
         Command::Generate(args) => commands::generate::run(args),
     };
     match result {

@@ -60,6 +60,41 @@ pub fn matches(query: &Query, record: &RecordTokens) -> bool {
     }
 }
 
+/// The tokens of `record` that the query's positive (not negated) terms matched, each once,
+/// in query order: what a UI highlights. A prefix term reports the full tokens it matched.
+pub fn matched_terms(query: &Query, record: &RecordTokens) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    collect_matched(query, record, &mut out);
+    out
+}
+
+fn collect_matched(query: &Query, record: &RecordTokens, out: &mut Vec<String>) {
+    match query {
+        Query::Match(m) => {
+            let last = m.tokens.len().saturating_sub(1);
+            for (i, wanted) in m.tokens.iter().enumerate() {
+                let prefix = m.prefix && i == last;
+                for token in record.values.iter().flat_map(|(_, tokens)| tokens) {
+                    let hit = if prefix {
+                        token.starts_with(wanted.as_str())
+                    } else {
+                        token == wanted
+                    };
+                    if hit && !out.contains(token) {
+                        out.push(token.clone());
+                    }
+                }
+            }
+        }
+        Query::And(children) | Query::Or(children) => {
+            for child in children {
+                collect_matched(child, record, out);
+            }
+        }
+        Query::Not(_) => {}
+    }
+}
+
 fn matches_leaf(m: &Match, record: &RecordTokens) -> bool {
     record.values.iter().any(|(field, tokens)| {
         let field_ok = match (&m.field, record.fields_known) {
@@ -137,6 +172,18 @@ mod tests {
             leaf(None, &["admin"], false),
         ]);
         assert!(matches(&q, &record));
+    }
+
+    #[test]
+    fn matched_terms_are_the_positive_tokens_found() {
+        let record = RecordTokens::from_message(r#"{"user":"Administrator","ip":"10.1.2.3"}"#);
+        let q = Query::And(vec![
+            leaf(None, &["10.1.2.3"], false),
+            leaf(None, &["admin"], true),
+            Query::Not(Box::new(leaf(None, &["user"], false))),
+            leaf(None, &["absent"], false),
+        ]);
+        assert_eq!(matched_terms(&q, &record), ["10.1.2.3", "administrator"]);
     }
 
     #[test]

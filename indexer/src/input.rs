@@ -22,6 +22,15 @@ use crate::object::SourceObject;
 pub enum InputKind {
     /// A local file.
     Local(PathBuf),
+    /// The bytes `[start, end)` of a local file (an appended tail).
+    LocalRange {
+        /// The file.
+        path: PathBuf,
+        /// First byte.
+        start: u64,
+        /// End (exclusive).
+        end: u64,
+    },
     /// An object in a store.
     Store {
         /// The store.
@@ -43,6 +52,14 @@ pub struct Input {
 }
 
 impl Input {
+    /// The local file this input reads, if it is one.
+    pub fn local_path(&self) -> Option<PathBuf> {
+        match &self.kind {
+            InputKind::Local(path) | InputKind::LocalRange { path, .. } => Some(path.clone()),
+            InputKind::Store { .. } => None,
+        }
+    }
+
     /// Opens the object as a blocking reader (call from a blocking thread).
     pub fn open(&self, handle: &Handle) -> Result<Box<dyn Read + Send>, IndexError> {
         let fail = |message: String| IndexError::Input {
@@ -53,6 +70,13 @@ impl Input {
             InputKind::Local(path) => {
                 let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
                 Ok(Box::new(file))
+            }
+            InputKind::LocalRange { path, start, end } => {
+                use std::io::{Seek, SeekFrom};
+                let mut file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+                file.seek(SeekFrom::Start(*start))
+                    .map_err(|e| fail(e.to_string()))?;
+                Ok(Box::new(file.take(end.saturating_sub(*start))))
             }
             InputKind::Store { store, key } => {
                 let result = handle
@@ -219,6 +243,7 @@ fn list_local(
             time_us: mtime_us,
             fallback_tag: tag_from_name(&name),
             overrides: config.overrides_for(&path_text),
+            first_seq: 0,
         },
         size,
         kind: InputKind::Local(path),
@@ -272,6 +297,7 @@ async fn list_s3(
                 fallback_tag: tag_from_name(&name),
                 overrides: config.overrides_for(&object_uri),
                 uri: object_uri,
+                first_seq: 0,
             },
             size: meta.size,
             kind: InputKind::Store {

@@ -22,6 +22,7 @@ pub mod record;
 pub mod report;
 pub mod run;
 pub mod tabular;
+pub mod watch;
 
 pub use config::{Format, IndexerConfig, SourceOverrides};
 pub use error::{ConfigError, IndexError};
@@ -29,3 +30,4 @@ pub use input::{Input, list_inputs};
 pub use progress::Progress;
 pub use report::{IndexReport, ObjectReport};
 pub use run::index_inputs;
+pub use watch::TailPlanner;

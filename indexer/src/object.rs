@@ -53,6 +53,9 @@ pub struct SourceObject {
     pub fallback_tag: String,
     /// Per-source settings.
     pub overrides: SourceOverrides,
+    /// Record number of the object's first line: 0, or the lines before an appended tail
+    /// indexed on its own (`minerva serve --watch`).
+    pub first_seq: i64,
 }
 
 struct HourState {
@@ -260,6 +263,7 @@ impl<'a> ObjectIndexer<'a> {
         message: &[u8],
         utf8: bool,
     ) -> Result<(), IndexError> {
+        let seq = seq + self.object.first_seq;
         self.report.records += 1;
         self.unreported_records += 1;
         let ts = match ts.or(self.last_time_us) {

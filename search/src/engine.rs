@@ -9,6 +9,8 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::physical_plan::metrics::MetricValue;
+use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use minerva_core::schema::{indices_schema, messages_schema};
 use minerva_store::DataStore;
@@ -19,6 +21,59 @@ use crate::error::SearchError;
 
 /// URL scheme under which the data store is registered with DataFusion.
 const STORE_URL: &str = "minerva://data";
+
+/// What the Parquet scans of one or more statements read and skipped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ScanMetrics {
+    /// Row groups in the files the scans opened.
+    pub row_groups: u64,
+    /// Row groups left after statistics and bloom filters (read, at least partly).
+    pub row_groups_read: u64,
+    /// Rows skipped with the page index.
+    pub page_rows_pruned: u64,
+}
+
+impl std::ops::AddAssign for ScanMetrics {
+    fn add_assign(&mut self, other: Self) {
+        self.row_groups += other.row_groups;
+        self.row_groups_read += other.row_groups_read;
+        self.page_rows_pruned += other.page_rows_pruned;
+    }
+}
+
+fn add_scan_metrics(plan: &dyn ExecutionPlan, out: &mut ScanMetrics) {
+    if let Some(set) = plan.metrics() {
+        let pruning = |name: &str| {
+            set.sum_by_name(name).and_then(|value| match value {
+                MetricValue::PruningMetrics {
+                    pruning_metrics, ..
+                } => Some((
+                    pruning_metrics.pruned() as u64,
+                    pruning_metrics.matched() as u64,
+                )),
+                _ => None,
+            })
+        };
+        if let Some((pruned, matched)) = pruning("row_groups_pruned_statistics") {
+            out.row_groups += pruned + matched;
+            out.row_groups_read += match pruning("row_groups_pruned_bloom_filter") {
+                Some((bloom_pruned, bloom_matched)) if bloom_pruned + bloom_matched > 0 => {
+                    bloom_matched
+                }
+                _ => matched,
+            };
+        }
+        if let Some((pruned, _)) = pruning("page_index_rows_pruned") {
+            out.page_rows_pruned += pruned;
+        }
+    }
+    for child in plan.children() {
+        add_scan_metrics(child.as_ref(), out);
+    }
+}
+
+/// Bytes read from the end of a Parquet file to get its footer in one request.
+pub const FOOTER_READ_BYTES: usize = 16 * 1024;
 
 /// DataFusion session over one data location.
 pub struct EmbeddedEngine {
@@ -39,6 +94,10 @@ impl EmbeddedEngine {
             // Evaluate filters while decoding, so pages of other terms are skipped.
             parquet.pushdown_filters = true;
             parquet.reorder_filters = true;
+            // DataFusion reads the last 512 KiB of a file to find its footer by default, which
+            // is the whole of a small file. Our footers are ~2 KiB; 16 KiB also covers the page
+            // index of most files in the same request.
+            parquet.metadata_size_hint = Some(FOOTER_READ_BYTES);
         }
         let ctx = SessionContext::new_with_config(config);
         let counters = Arc::new(ReadCounters::default());
@@ -68,8 +127,20 @@ impl EmbeddedEngine {
 
     /// Runs one statement and collects its result.
     pub async fn run(&self, sql: &str) -> Result<Vec<RecordBatch>, SearchError> {
+        Ok(self.run_with_metrics(sql).await?.0)
+    }
+
+    /// Runs one statement and also reports what its Parquet scans pruned.
+    pub async fn run_with_metrics(
+        &self,
+        sql: &str,
+    ) -> Result<(Vec<RecordBatch>, ScanMetrics), SearchError> {
         let frame = self.ctx.sql(sql).await?;
-        Ok(frame.collect().await?)
+        let plan = frame.create_physical_plan().await?;
+        let batches = collect(plan.clone(), self.ctx.task_ctx()).await?;
+        let mut metrics = ScanMetrics::default();
+        add_scan_metrics(plan.as_ref(), &mut metrics);
+        Ok((batches, metrics))
     }
 
     /// What has been read from storage so far.

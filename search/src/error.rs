@@ -18,6 +18,12 @@ pub enum SearchError {
     /// No search with that id.
     #[error("no search with id {0}")]
     NotFound(String),
+    /// The search exists but has no result (yet).
+    #[error("{0}")]
+    NotReady(String),
+    /// Too many searches are pending.
+    #[error("{0}")]
+    TooMany(String),
 }
 
 impl SearchError {
@@ -25,7 +31,11 @@ impl SearchError {
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            SearchError::BadRequest(_) | SearchError::Sql(_) | SearchError::NotFound(_)
+            SearchError::BadRequest(_)
+                | SearchError::Sql(_)
+                | SearchError::NotFound(_)
+                | SearchError::NotReady(_)
+                | SearchError::TooMany(_)
         )
     }
 }

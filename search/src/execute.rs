@@ -2,6 +2,7 @@
 //! and message fetch for a page of hits.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -12,7 +13,7 @@ use minerva_core::sql::{Dialect, HitKey, SearchScope, Tables, index_sql, message
 use minerva_core::verify::{RecordTokens, matches};
 
 use crate::counting::ReadStats;
-use crate::engine::EmbeddedEngine;
+use crate::engine::{EmbeddedEngine, ScanMetrics};
 use crate::error::SearchError;
 
 /// Most candidate records an index lookup returns; a search with more says so.
@@ -34,15 +35,46 @@ pub struct SearchRequest {
     pub tags: Vec<String>,
 }
 
-/// One matching record, located but not yet fetched.
+/// One matching record, located but not yet fetched. Small (strings are shared between the
+/// records of one object), because a finished search keeps up to [`CANDIDATE_LIMIT`] of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    /// Where the message is.
-    pub key: HitKey,
+    /// Partition (`YYYY-MM-DD-HH`).
+    pub dt: Arc<str>,
+    /// Object id.
+    pub object_id: Arc<str>,
+    /// Record number in the object.
+    pub seq: i64,
     /// Record time, microseconds.
     pub timestamp_us: i64,
     /// Log type.
-    pub tag: String,
+    pub tag: Arc<str>,
+}
+
+impl Candidate {
+    /// Where the message is.
+    pub fn key(&self) -> HitKey {
+        HitKey {
+            dt: self.dt.to_string(),
+            object_id: self.object_id.to_string(),
+            seq: self.seq,
+        }
+    }
+}
+
+/// Shares equal strings.
+#[derive(Default)]
+struct Interner(HashMap<String, Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(text.to_owned(), shared.clone());
+        shared
+    }
 }
 
 /// A hit with its original record.
@@ -80,6 +112,8 @@ pub struct Matched {
     pub index_sql: String,
     /// Storage reads.
     pub read: ReadStats,
+    /// Row groups of the index lookup.
+    pub scan: ScanMetrics,
     /// Time taken.
     pub elapsed: Duration,
 }
@@ -108,10 +142,11 @@ pub async fn find(
         &Tables::default(),
         Dialect::DataFusion,
     )?;
-    let batches = engine.run(&lookup.sql).await?;
+    let (batches, scan) = engine.run_with_metrics(&lookup.sql).await?;
     let mut candidates = Vec::new();
+    let mut strings = Interner::default();
     for batch in &batches {
-        read_candidates(batch, &mut candidates)?;
+        read_candidates(batch, &mut strings, &mut candidates)?;
     }
     let truncated = candidates.len() >= CANDIDATE_LIMIT;
     let found = candidates.len();
@@ -128,11 +163,16 @@ pub async fn find(
         candidates: found,
         index_sql: lookup.sql,
         read: engine.read_stats().since(read_before),
+        scan,
         elapsed: started.elapsed(),
     })
 }
 
-fn read_candidates(batch: &RecordBatch, out: &mut Vec<Candidate>) -> Result<(), SearchError> {
+fn read_candidates(
+    batch: &RecordBatch,
+    strings: &mut Interner,
+    out: &mut Vec<Candidate>,
+) -> Result<(), SearchError> {
     let object_id = batch.column(0).as_string_opt::<i32>();
     let seq = batch.column(1).as_primitive_opt::<Int64Type>();
     let timestamp = batch
@@ -149,13 +189,11 @@ fn read_candidates(batch: &RecordBatch, out: &mut Vec<Candidate>) -> Result<(), 
     };
     for row in 0..batch.num_rows() {
         out.push(Candidate {
-            key: HitKey {
-                dt: dt.value(row).to_owned(),
-                object_id: object_id.value(row).to_owned(),
-                seq: seq.value(row),
-            },
+            dt: strings.get(dt.value(row)),
+            object_id: strings.get(object_id.value(row)),
+            seq: seq.value(row),
             timestamp_us: timestamp.value(row),
-            tag: tag.value(row).to_owned(),
+            tag: strings.get(tag.value(row)),
         });
     }
     Ok(())
@@ -169,14 +207,14 @@ async fn verify(
 ) -> Result<Vec<Candidate>, SearchError> {
     let mut kept = Vec::with_capacity(candidates.len());
     for chunk in candidates.chunks(FETCH_BATCH) {
-        let keys: Vec<HitKey> = chunk.iter().map(|c| c.key.clone()).collect();
+        let keys: Vec<HitKey> = chunk.iter().map(Candidate::key).collect();
         let messages = fetch(engine, &keys).await?;
         let by_key: HashMap<(&str, i64), &Hit> = messages
             .iter()
             .map(|h| ((h.object_id.as_str(), h.seq), h))
             .collect();
         for candidate in chunk {
-            let hit = by_key.get(&(candidate.key.object_id.as_str(), candidate.key.seq));
+            let hit = by_key.get(&(&*candidate.object_id, candidate.seq));
             if hit.is_some_and(|h| matches(query, &RecordTokens::from_message(&h.message))) {
                 kept.push(candidate.clone());
             }
@@ -245,7 +283,15 @@ pub async fn page(
     limit: usize,
 ) -> Result<Vec<Hit>, SearchError> {
     let window: Vec<&Candidate> = matched.iter().skip(offset).take(limit).collect();
-    let keys: Vec<HitKey> = window.iter().map(|c| c.key.clone()).collect();
+    fetch_in_order(engine, &window).await
+}
+
+/// Fetches the messages of `window`, in that order.
+pub async fn fetch_in_order(
+    engine: &EmbeddedEngine,
+    window: &[&Candidate],
+) -> Result<Vec<Hit>, SearchError> {
+    let keys: Vec<HitKey> = window.iter().map(|c| c.key()).collect();
     let fetched = fetch(engine, &keys).await?;
     let mut by_key: HashMap<(String, i64), Hit> = fetched
         .into_iter()
@@ -253,6 +299,6 @@ pub async fn page(
         .collect();
     Ok(window
         .iter()
-        .filter_map(|c| by_key.remove(&(c.key.object_id.clone(), c.key.seq)))
+        .filter_map(|c| by_key.remove(&(c.object_id.to_string(), c.seq)))
         .collect())
 }

@@ -6,12 +6,14 @@
 
 pub mod backend;
 pub mod counting;
+pub mod embedded;
 pub mod engine;
 pub mod error;
 pub mod execute;
 
-pub use backend::{EmbeddedBackend, SearchBackend, SearchState, SearchStatus, TimelineBucket};
+pub use backend::{FieldCount, HitPage, SearchBackend, SearchState, SearchStatus, TimelineBucket};
 pub use counting::ReadStats;
-pub use engine::EmbeddedEngine;
+pub use embedded::{EmbeddedBackend, EmbeddedLimits};
+pub use engine::{EmbeddedEngine, ScanMetrics};
 pub use error::SearchError;
-pub use execute::{Candidate, Hit, Matched, SearchRequest, fetch, find, page};
+pub use execute::{Candidate, Hit, Matched, SearchRequest, fetch, fetch_in_order, find, page};

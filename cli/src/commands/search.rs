@@ -165,9 +165,11 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     if args.stats {
+        let fetch_read = engine_read.since(matched.read);
         eprintln!(
             "{} hits{} ({} candidates, lookup {}) in {:.3} s; read {} bytes in {} requests \
-             from {} files",
+             from {} files (index lookup: {} bytes, {} of {} row groups read, {} rows skipped \
+             by the page index; message fetch: {} bytes)",
             matched.hits.len(),
             if matched.truncated {
                 "+ (candidate limit reached)"
@@ -184,6 +186,11 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
             engine_read.bytes,
             engine_read.requests,
             engine_read.files,
+            matched.read.bytes,
+            matched.scan.row_groups_read,
+            matched.scan.row_groups,
+            matched.scan.page_rows_pruned,
+            fetch_read.bytes,
         );
     }
     Ok(if matched.hits.is_empty() {

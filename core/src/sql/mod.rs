@@ -356,3 +356,22 @@ pub fn messages_sql(
         groups.join(" OR ")
     ))
 }
+
+/// Renders the field-name census of a time range (for autocomplete): columns `field`, `n`,
+/// most frequent first. Plain-text records have an empty field name and are left out.
+pub fn fields_sql(
+    from: Hour,
+    to: Hour,
+    limit: usize,
+    tables: &Tables,
+    dialect: Dialect,
+) -> Result<String, SqlError> {
+    let _ = dialect;
+    Ok(format!(
+        "SELECT field, COUNT(*) AS n FROM {} WHERE dt >= {} AND dt <= {} AND field <> '' \
+         GROUP BY field ORDER BY n DESC, field LIMIT {limit}",
+        tables.indices,
+        string_literal(&from.dt())?,
+        string_literal(&to.dt())?,
+    ))
+}

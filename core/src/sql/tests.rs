@@ -165,3 +165,14 @@ fn message_fetch_groups_keys() {
     let empty = messages_sql(&[], &Tables::default(), Dialect::DataFusion).unwrap();
     assert!(empty.contains("AND (FALSE)"));
 }
+
+#[test]
+fn field_census_is_partition_pruned_and_bounded() {
+    let s = scope();
+    let sql = fields_sql(s.from, s.to, 50, &Tables::default(), Dialect::Athena).unwrap();
+    assert_eq!(
+        sql,
+        "SELECT field, COUNT(*) AS n FROM \"indices\" WHERE dt >= '2024-01-01-00' AND \
+         dt <= '2024-01-01-05' AND field <> '' GROUP BY field ORDER BY n DESC, field LIMIT 50"
+    );
+}

@@ -1,0 +1,159 @@
+//! `minerva serve`: the search API and web UI on one socket, optionally following a folder
+//! of log files (`--watch`) so that new lines are searchable within seconds.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use minerva_indexer::{IndexerConfig, Progress, TailPlanner, index_inputs, list_inputs};
+use minerva_search::{EmbeddedBackend, EmbeddedLimits};
+use minerva_search_api::{ApiConfig, ApiLimits, ApiToken, AppState, router};
+use minerva_store::{DataStore, Location};
+
+/// Flags of `minerva serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where the index lives: a local folder or s3://bucket/prefix.
+    #[arg(long, env = "MINERVA_DATA", default_value = "./minerva-data")]
+    data: String,
+    /// Address to listen on. Anything but loopback needs a token.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Bearer token required on /api/v1 (at least 16 characters). Prefer the environment
+    /// variable: a flag is visible to other users in the process list.
+    #[arg(long, env = "MINERVA_API_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Follow this folder: index files that appear or grow (local folders only).
+    #[arg(long)]
+    watch: Option<PathBuf>,
+    /// How often the watched folder is scanned, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    watch_interval_ms: u64,
+    /// Searches running at once (default: number of cores); more wait in a queue.
+    #[arg(long)]
+    max_running: Option<usize>,
+    /// Minutes a finished search stays readable.
+    #[arg(long, default_value_t = 60)]
+    search_ttl_minutes: u64,
+    /// Longest time range one search may cover, in days (lower it where bytes cost money).
+    #[arg(long, default_value_t = 36_525)]
+    max_range_days: u64,
+}
+
+/// Runs the server until Ctrl-C.
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MINERVA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let token = args
+        .token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .map(ApiToken::new)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!(e))?;
+    anyhow::ensure!(
+        args.listen.ip().is_loopback() || token.is_some(),
+        "refusing to listen on {} without a token: set MINERVA_API_TOKEN (or --token)",
+        args.listen.ip()
+    );
+    let location = Location::parse(&args.data)?;
+    let data = DataStore::open(&location)?;
+    let mut limits = EmbeddedLimits {
+        ttl: Duration::from_secs(args.search_ttl_minutes.max(1) * 60),
+        ..EmbeddedLimits::default()
+    };
+    if let Some(n) = args.max_running {
+        anyhow::ensure!(n >= 1, "--max-running must be at least 1");
+        limits.max_running = n;
+    }
+    anyhow::ensure!(
+        args.max_range_days >= 1,
+        "--max-range-days must be at least 1"
+    );
+    let api_limits = ApiLimits {
+        max_range: Duration::from_secs(args.max_range_days * 86_400),
+        ..ApiLimits::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let state = AppState {
+            backend: Arc::new(EmbeddedBackend::new(data.clone(), limits)?),
+            config: Arc::new(ApiConfig {
+                token,
+                limits: api_limits,
+            }),
+        };
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        let address = listener.local_addr()?;
+        if let Some(dir) = args.watch.clone() {
+            let interval = Duration::from_millis(args.watch_interval_ms.max(50));
+            let skip = match &location {
+                Location::Local(path) => Some(path.clone()),
+                Location::S3 { .. } => None,
+            };
+            tokio::spawn(watch(dir, data.clone(), skip, interval));
+        }
+        println!("minerva: serving {} at http://{address}/", data.display);
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("serving")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Indexes what lands in `dir`, every `interval`, until the process ends.
+async fn watch(dir: PathBuf, data: DataStore, skip: Option<PathBuf>, interval: Duration) {
+    let config = IndexerConfig::default();
+    let specs = [dir.display().to_string()];
+    let mut planner = TailPlanner::default();
+    tracing::info!(dir = %dir.display(), "watching for new and appended log files");
+    loop {
+        let listed = match list_inputs(&specs, &config, skip.as_deref()).await {
+            Ok(listed) => listed,
+            Err(error) => {
+                tracing::warn!(%error, "cannot list the watched folder");
+                Vec::new()
+            }
+        };
+        let planned = planner.plan(listed);
+        if !planned.is_empty() {
+            let started = Instant::now();
+            let paths: Vec<Option<PathBuf>> = planned.iter().map(|i| i.local_path()).collect();
+            match index_inputs(&data, planned, &config, Arc::new(Progress::default())).await {
+                Ok(report) => {
+                    for (object, path) in report.objects.iter().zip(&paths) {
+                        if let (Some(error), Some(path)) = (&object.error, path) {
+                            tracing::warn!(uri = %object.uri, %error, "indexing failed; will retry");
+                            planner.forget(path);
+                        }
+                    }
+                    tracing::info!(
+                        objects = report.objects.len(),
+                        records = report.records(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "indexed watched files"
+                    );
+                }
+                Err(error) => tracing::warn!(%error, "indexing watched files failed"),
+            }
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
