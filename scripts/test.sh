@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: Rust unit/integration tests, then the Python end-to-end tests
 # (DuckDB/pyarrow as second readers, a real S3-compatible server from moto on 127.0.0.1).
-# Installs what it needs (Python packages into a venv); needs only Rust, Python 3.11 and the
-# package registries.
+# Installs what it needs (Python packages into a venv, Debian's chromium for the UI test,
+# playwright-core from npm); needs only Rust, Python 3.11, Node 20 and the package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,6 +15,16 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+
+echo "== chromium and playwright-core (web UI test)"
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+(cd tests/e2e && npm install --no-audit --no-fund --silent)
 
 echo "== cargo build"
 cargo build --workspace --all-targets --locked

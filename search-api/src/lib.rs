@@ -23,9 +23,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use minerva_search::SearchBackend;
+use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -51,23 +51,9 @@ pub struct AppState {
         description = "Exact keyword search over security logs in object storage.",
         version = "1"
     ),
-    modifiers(&BearerAuth),
-    security(("bearer" = []))
+    components(schemas(model::ExportFormat))
 )]
 struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        if let Some(components) = openapi.components.as_mut() {
-            components.add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-            );
-        }
-    }
-}
 
 /// The `/api/v1` routes and their OpenAPI document.
 pub fn api_routes() -> (Router<AppState>, OpenApiDoc) {
@@ -83,16 +69,30 @@ pub fn api_routes() -> (Router<AppState>, OpenApiDoc) {
     (router, doc)
 }
 
-/// The OpenAPI document of the API.
-pub fn openapi() -> OpenApiDoc {
-    api_routes().1
+/// The OpenAPI document of the API; with `bearer`, every operation requires the token.
+pub fn openapi(bearer: bool) -> OpenApiDoc {
+    let mut doc = api_routes().1;
+    if bearer {
+        if let Some(components) = doc.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+        doc.security = Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+    doc
 }
 
 /// Builds the whole application: `/api/v1/*` (token-protected when a token is set),
 /// `/api/v1/openapi.json`, `/healthz` and the web UI.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = api_routes();
-    let doc = Arc::new(doc);
+    let (api, _) = api_routes();
+    // The document says what this server requires: a token only when one is set.
+    let doc = Arc::new(openapi(state.config.token.is_some()));
     let api = api
         .route(
             "/openapi.json",

@@ -16,10 +16,10 @@ pub struct CreateSearch {
     #[schema(example = "user=alice -root")]
     pub query: String,
     /// Start of the range (RFC 3339, inclusive).
-    #[schema(example = "2024-01-01T00:00:00Z")]
+    #[schema(example = "2024-01-01T00:00:00Z", format = DateTime)]
     pub start: String,
-    /// End of the range (RFC 3339, exclusive).
-    #[schema(example = "2024-01-02T00:00:00Z")]
+    /// End of the range (RFC 3339, exclusive; after `start`).
+    #[schema(example = "2024-01-02T00:00:00Z", format = DateTime)]
     pub end: String,
     /// Only these log types.
     #[serde(default)]
@@ -182,8 +182,10 @@ pub struct ExportParams {
 #[into_params(parameter_in = Query)]
 pub struct RangeParams {
     /// Start of the range (RFC 3339).
+    #[param(format = DateTime)]
     pub start: String,
-    /// End of the range (RFC 3339, exclusive).
+    /// End of the range (RFC 3339, exclusive; after `start`).
+    #[param(format = DateTime)]
     pub end: String,
 }
 

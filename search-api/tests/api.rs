@@ -434,5 +434,18 @@ async fn the_openapi_document_lists_every_route() {
         assert!(paths[path][method].is_object(), "{method} {path} missing");
     }
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    assert!(
+        doc["security"].is_null(),
+        "no token, no security requirement"
+    );
+    let with_token = fixture(Some(TOKEN)).await;
+    let request = Request::get("/api/v1/openapi.json")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = call(&with_token.app, request).await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: Value = serde_json::from_slice(&body).unwrap();
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert_eq!(doc["security"][0]["bearer"], json!([]));
 }

@@ -104,7 +104,8 @@ pub trait SearchBackend: Send + Sync {
     ) -> Result<HitPage, SearchError>;
     /// Hits per time bucket and tag over the request's range (`buckets` equal widths).
     async fn timeline(&self, id: &str, buckets: usize) -> Result<Vec<TimelineBucket>, SearchError>;
-    /// Cancels a queued or running search; forgets a finished one.
+    /// Cancels a queued or running search and forgets it (finished or not): its id is unknown
+    /// afterwards.
     async fn cancel(&self, id: &str) -> Result<(), SearchError>;
     /// Field names indexed in `[from_us, to_us)`, most frequent first.
     async fn fields(

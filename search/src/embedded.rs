@@ -306,17 +306,11 @@ impl SearchBackend for EmbeddedBackend {
 
     async fn cancel(&self, id: &str) -> Result<(), SearchError> {
         let mut jobs = self.shared.jobs()?;
-        let job = jobs
-            .get_mut(id)
+        let mut job = jobs
+            .remove(id)
             .ok_or_else(|| SearchError::NotFound(id.to_owned()))?;
-        if job.state.is_final() {
-            jobs.remove(id);
-        } else {
-            if let Some(abort) = job.abort.take() {
-                abort.abort();
-            }
-            job.state = SearchState::Cancelled;
-            job.finished = Some(Instant::now());
+        if let Some(abort) = job.abort.take() {
+            abort.abort();
         }
         Ok(())
     }

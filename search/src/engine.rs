@@ -114,7 +114,11 @@ impl EmbeddedEngine {
                 format!("{STORE_URL}/{}/{name}/", data.prefix)
             };
             let table_url = ListingTableUrl::parse(&path)?;
-            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            // The format must carry the session's Parquet options: `ParquetFormat::default()`
+            // has its own defaults (512 KiB footer reads, no filter pushdown).
+            let format =
+                ParquetFormat::default().with_options(ctx.state().table_options().parquet.clone());
+            let options = ListingOptions::new(Arc::new(format))
                 .with_file_extension(".parquet")
                 .with_table_partition_cols(vec![("dt".to_owned(), DataType::Utf8)]);
             let config = ListingTableConfig::new(table_url)
