@@ -9,11 +9,11 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::stream;
-use minerva_search::{Hit, SearchBackend};
+use minerva_search::{Hit, SearchBackend, rfc3339};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::model::{ExportFormat, ExportParams, rfc3339};
+use crate::model::{ExportFormat, ExportParams};
 use crate::search::query_params;
 
 /// Hits fetched per step of the export stream.
@@ -91,15 +91,7 @@ fn encode(hits: &[Hit], format: ExportFormat) -> Bytes {
     for hit in hits {
         match format {
             ExportFormat::Jsonl => {
-                let line = serde_json::json!({
-                    "timestamp": rfc3339(hit.timestamp_us),
-                    "tag": hit.tag,
-                    "source": hit.source,
-                    "seq": hit.seq,
-                    "object_id": hit.object_id,
-                    "message": hit.message,
-                });
-                out.extend_from_slice(line.to_string().as_bytes());
+                out.extend_from_slice(hit.to_json().to_string().as_bytes());
                 out.push(b'\n');
             }
             ExportFormat::Csv => {

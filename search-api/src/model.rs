@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
+pub use minerva_search::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -210,14 +211,6 @@ pub struct Fields {
 pub struct Health {
     /// Always `ok`.
     pub status: String,
-}
-
-/// Formats microseconds since the epoch as RFC 3339 UTC.
-pub fn rfc3339(timestamp_us: i64) -> String {
-    DateTime::<Utc>::from_timestamp_micros(timestamp_us).map_or_else(
-        || timestamp_us.to_string(),
-        |t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-    )
 }
 
 /// Parses an RFC 3339 time into microseconds; `what` names the parameter in the error.

@@ -97,6 +97,38 @@ pub struct Hit {
     pub raw: Option<Vec<u8>>,
 }
 
+impl Hit {
+    /// The hit as one JSON object: `timestamp` (RFC 3339 UTC), `tag`, `source`, `seq`,
+    /// `object_id`, `message`, and `raw_hex` when the original bytes are not UTF-8. Used by
+    /// `minerva search --output jsonl` and the API's export.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::json!({
+            "timestamp": rfc3339(self.timestamp_us),
+            "tag": self.tag,
+            "source": self.source,
+            "seq": self.seq,
+            "object_id": self.object_id,
+            "message": self.message,
+        });
+        if let Some(raw) = &self.raw {
+            value["raw_hex"] = raw
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+                .into();
+        }
+        value
+    }
+}
+
+/// Formats microseconds since the epoch as RFC 3339 UTC (`2024-01-01T00:00:00.000001Z`).
+pub fn rfc3339(timestamp_us: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_micros(timestamp_us).map_or_else(
+        || timestamp_us.to_string(),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+    )
+}
+
 /// The records that match a search, newest first.
 #[derive(Debug, Clone)]
 pub struct Matched {

@@ -16,4 +16,6 @@ pub use counting::ReadStats;
 pub use embedded::{EmbeddedBackend, EmbeddedLimits};
 pub use engine::{EmbeddedEngine, ScanMetrics};
 pub use error::SearchError;
-pub use execute::{Candidate, Hit, Matched, SearchRequest, fetch, fetch_in_order, find, page};
+pub use execute::{
+    Candidate, Hit, Matched, SearchRequest, fetch, fetch_in_order, find, page, rfc3339,
+};

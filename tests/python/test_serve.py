@@ -224,7 +224,7 @@ def test_100_concurrent_searches(server):
     def one(i: int):
         started = time.monotonic()
         try:
-            view = server.search(queries[i % len(queries)], timeout=300)
+            view = server.search(queries[i % len(queries)], timeout=900)
             if view["state"] != "succeeded":
                 errors.append(view)
             status, body = server.request("GET", f"/api/v1/search/{view['id']}/logs?limit=50")
@@ -239,7 +239,7 @@ def test_100_concurrent_searches(server):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=600)
+        t.join(timeout=1200)
     wall = time.monotonic() - started
     assert not errors, errors[:5]
     assert len(results) == 100

@@ -5,12 +5,12 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use minerva_core::layout::Hour;
 use minerva_core::query::parse;
 use minerva_core::sql::{Dialect, SearchScope, Tables, index_sql};
-use minerva_search::{EmbeddedEngine, Hit, SearchRequest, find, page};
+use minerva_search::{EmbeddedEngine, Hit, SearchRequest, find, page, rfc3339};
 use minerva_store::{DataStore, Location};
 
 /// Output formats.
@@ -159,7 +159,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for hit in &hits {
         match args.output {
-            OutputFormat::Jsonl => writeln!(out, "{}", jsonl(hit))?,
+            OutputFormat::Jsonl => writeln!(out, "{}", hit.to_json())?,
             OutputFormat::Text => writeln!(out, "{}", text_line(hit, &terms, color))?,
         }
     }
@@ -198,31 +198,6 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn rfc3339(timestamp_us: i64) -> String {
-    DateTime::<Utc>::from_timestamp_micros(timestamp_us)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-        .unwrap_or_default()
-}
-
-fn jsonl(hit: &Hit) -> String {
-    let mut value = serde_json::json!({
-        "timestamp": rfc3339(hit.timestamp_us),
-        "tag": hit.tag,
-        "source": hit.source,
-        "seq": hit.seq,
-        "object_id": hit.object_id,
-        "message": hit.message,
-    });
-    if let Some(raw) = &hit.raw {
-        value["raw_hex"] = raw
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-            .into();
-    }
-    value.to_string()
 }
 
 /// `time  tag  source:line  message`, with matched terms in bold red when `color`.
