@@ -33,6 +33,9 @@ pub struct EmbeddedLimits {
     pub max_pending: usize,
     /// Finished searches kept at most; the oldest are forgotten first.
     pub max_finished: usize,
+    /// Hits kept by all finished searches together (~64 bytes each); the oldest searches are
+    /// forgotten first.
+    pub max_kept_hits: usize,
     /// How long a finished search stays readable.
     pub ttl: Duration,
 }
@@ -43,6 +46,7 @@ impl Default for EmbeddedLimits {
             max_running: std::thread::available_parallelism().map_or(2, |n| n.get()),
             max_pending: 1000,
             max_finished: 1000,
+            max_kept_hits: 4_000_000,
             ttl: Duration::from_secs(3600),
         }
     }
@@ -142,21 +146,10 @@ impl EmbeddedBackend {
         &self.shared.engine
     }
 
-    /// Forgets finished searches past the TTL, and the oldest beyond `max_finished`.
+    /// Forgets finished searches past the TTL, then the oldest while more than
+    /// `max_finished` are kept or they hold more than `max_kept_hits` hits in all.
     fn expire(&self, jobs: &mut HashMap<String, Job>) {
-        let ttl = self.shared.limits.ttl;
-        jobs.retain(|_, job| job.finished.is_none_or(|done| done.elapsed() < ttl));
-        let mut finished: Vec<(Instant, String)> = jobs
-            .iter()
-            .filter_map(|(id, job)| job.finished.map(|done| (done, id.clone())))
-            .collect();
-        if finished.len() > self.shared.limits.max_finished {
-            finished.sort();
-            let excess = finished.len() - self.shared.limits.max_finished;
-            for (_, id) in finished.into_iter().take(excess) {
-                jobs.remove(&id);
-            }
-        }
+        expire(jobs, &self.shared.limits);
     }
 
     fn matched(&self, id: &str) -> Result<Arc<Matched>, SearchError> {
@@ -171,6 +164,28 @@ impl EmbeddedBackend {
                 state_name(state)
             ))),
         }
+    }
+}
+
+fn expire(jobs: &mut HashMap<String, Job>, limits: &EmbeddedLimits) {
+    jobs.retain(|_, job| job.finished.is_none_or(|done| done.elapsed() < limits.ttl));
+    let mut finished: Vec<(Instant, String, usize)> = jobs
+        .iter()
+        .filter_map(|(id, job)| {
+            let hits = job.matched.as_ref().map_or(0, |m| m.hits.len());
+            job.finished.map(|done| (done, id.clone(), hits))
+        })
+        .collect();
+    finished.sort();
+    let mut kept_hits: usize = finished.iter().map(|(_, _, n)| n).sum();
+    let mut kept = finished.len();
+    for (_, id, hits) in finished {
+        if kept <= limits.max_finished && kept_hits <= limits.max_kept_hits {
+            break;
+        }
+        jobs.remove(&id);
+        kept -= 1;
+        kept_hits -= hits;
     }
 }
 
@@ -353,5 +368,79 @@ impl SearchBackend for EmbeddedBackend {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minerva_core::query::parse;
+
+    fn finished_job(age: Duration, hits: usize) -> Job {
+        let candidate = Candidate {
+            dt: Arc::from("2024-01-01-00"),
+            object_id: Arc::from("0"),
+            seq: 0,
+            timestamp_us: 0,
+            tag: Arc::from("t"),
+        };
+        let now = Instant::now();
+        Job {
+            request: SearchRequest {
+                query: parse("x").unwrap(),
+                from_us: 0,
+                to_us: 1,
+                tags: Vec::new(),
+            },
+            state: SearchState::Succeeded,
+            started: now,
+            finished: Some(now.checked_sub(age).unwrap_or(now)),
+            matched: Some(Arc::new(Matched {
+                hits: vec![candidate; hits],
+                truncated: false,
+                exact_lookup: true,
+                candidates: hits,
+                index_sql: String::new(),
+                read: ReadStats::default(),
+                scan: Default::default(),
+                elapsed: Duration::ZERO,
+            })),
+            abort: None,
+        }
+    }
+
+    #[test]
+    fn the_oldest_finished_searches_go_first() {
+        let limits = EmbeddedLimits {
+            max_finished: 2,
+            max_kept_hits: 100,
+            ttl: Duration::from_secs(60),
+            ..EmbeddedLimits::default()
+        };
+        let mut jobs = HashMap::new();
+        jobs.insert(
+            "expired".to_owned(),
+            finished_job(Duration::from_secs(120), 1),
+        );
+        jobs.insert("old".to_owned(), finished_job(Duration::from_secs(30), 1));
+        jobs.insert("mid".to_owned(), finished_job(Duration::from_secs(20), 1));
+        jobs.insert("new".to_owned(), finished_job(Duration::from_secs(10), 1));
+        expire(&mut jobs, &limits);
+        let mut left: Vec<&str> = jobs.keys().map(String::as_str).collect();
+        left.sort();
+        assert_eq!(left, ["mid", "new"]);
+
+        // The hit budget evicts too: 60 + 50 > 100 drops the older one.
+        let mut jobs = HashMap::new();
+        jobs.insert(
+            "big-old".to_owned(),
+            finished_job(Duration::from_secs(20), 60),
+        );
+        jobs.insert(
+            "big-new".to_owned(),
+            finished_job(Duration::from_secs(10), 50),
+        );
+        expire(&mut jobs, &limits);
+        assert_eq!(jobs.keys().collect::<Vec<_>>(), ["big-new"]);
     }
 }
