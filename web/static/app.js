@@ -2,16 +2,16 @@
 // tags, paging and export. See search-api/API.md for the API.
 
 import { api, downloadWithToken, exportUrl, getToken, onUnauthorized, setToken } from './api.js';
-import { fmtBytes, fmtCost, fmtDuration, fmtInput, fmtInt, parseInput, prefixTerms, toIso, tzLabel } from './format.js';
+import { fmtInput, fmtInt, parseInput, prefixTerms, toIso, tzLabel } from './format.js';
 import { addClause } from './jsontree.js';
 import { Results, refreshTimes } from './results.js';
 import { commit as commitState, initialState, resolveRange, searchKey, stateFromUrl } from './state.js';
 import { assignColors, renderTags as drawTags, seriesOf } from './tags.js';
+import { TERMINAL, renderStatus, setStatus } from './status.js';
 import { Timeline, bucketCountFor } from './timeline.js';
 
 const PAGE_SIZE = 50;
 const POLL_MS = 250;
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const IDLE_HINT = 'Type a query above (an IP address, a user name, user=alice, "failed password"…) and press Enter. "Syntax help" has examples.';
 
 const $ = (id) => document.getElementById(id);
@@ -98,43 +98,6 @@ function errorMessage(e) {
   return String((e && e.message) || e);
 }
 
-// ---- status ------------------------------------------------------------------------------
-
-function setStatus(stateName, parts, extra) {
-  ui.status.dataset.state = stateName;
-  const badge = document.createElement('span');
-  badge.className = `badge badge-${stateName}`;
-  badge.textContent = stateName;
-  const text = document.createElement('span');
-  text.className = 'status-text';
-  text.textContent = parts.filter(Boolean).join(' · ');
-  ui.status.replaceChildren(badge, text);
-  if (extra) ui.status.appendChild(extra);
-}
-
-function renderStatus(st) {
-  ui.status.dataset.searchId = st.id;
-  ui.status.dataset.total = String(st.total ?? 0);
-  const running = !TERMINAL.has(st.state);
-  const hits = `${fmtInt(st.total)} ${st.total === 1 ? 'hit' : 'hits'}`;
-  const parts = [
-    st.state === 'succeeded' ? hits : running && st.total ? `${hits} so far` : '',
-    fmtDuration(st.elapsed_ms),
-    `${fmtBytes(st.bytes_scanned)} scanned`,
-    st.files_read != null ? `${fmtInt(st.files_read)} files` : '',
-    `est. cost ${fmtCost(st.cost_usd)}`,
-    st.state === 'failed' && st.reason ? String(st.reason) : '',
-  ];
-  let extra = null;
-  if (st.truncated) {
-    extra = document.createElement('span');
-    extra.className = 'warn';
-    extra.textContent = `only the first ${fmtInt(st.total)} hits are kept: narrow the search`;
-  }
-  setStatus(st.state, parts, extra);
-  ui.cancelBtn.disabled = !running;
-}
-
 // ---- search lifecycle --------------------------------------------------------------------
 
 function stopCurrent() {
@@ -176,7 +139,7 @@ async function runSearch() {
   const q = state.q.trim();
   if (!q) {
     cur = null;
-    setStatus('idle', ['Type a query and press Enter.']);
+    setStatus(ui.status, 'idle', ['Type a query and press Enter.']);
     ui.cancelBtn.disabled = true;
     timeline.clear('idle');
     renderTags({});
@@ -187,7 +150,7 @@ async function runSearch() {
   const search = cur;
   ui.status.dataset.searchId = '';
   ui.status.dataset.total = '';
-  setStatus('queued', ['starting…']);
+  setStatus(ui.status, 'queued', ['starting…']);
   ui.cancelBtn.disabled = false;
   timeline.clear('loading');
   renderTags({}, true);
@@ -223,7 +186,8 @@ async function runSearch() {
       }
       if (my !== gen) return;
       search.status = st;
-      renderStatus(st);
+      renderStatus(ui.status, st);
+      ui.cancelBtn.disabled = TERMINAL.has(st.state);
       if (TERMINAL.has(st.state)) break;
       await sleep(POLL_MS);
       if (my !== gen) return;
@@ -231,7 +195,7 @@ async function runSearch() {
   } catch (e) {
     if (my !== gen) return;
     search.done = true;
-    setStatus('failed', ['error']);
+    setStatus(ui.status, 'failed', ['error']);
     ui.cancelBtn.disabled = true;
     showError(errorMessage(e));
     timeline.clear('failed');
@@ -240,7 +204,8 @@ async function runSearch() {
   }
   search.done = true;
   search.status = st;
-  renderStatus(st);
+  renderStatus(ui.status, st);
+  ui.cancelBtn.disabled = TERMINAL.has(st.state);
   if (st.state === 'succeeded') {
     assignColors(st.tag_counts || {});
     renderTags(st.tag_counts || {});
