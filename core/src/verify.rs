@@ -64,35 +64,23 @@ pub fn matches(query: &Query, record: &RecordTokens) -> bool {
 /// in query order: what a UI highlights. A prefix term reports the full tokens it matched.
 pub fn matched_terms(query: &Query, record: &RecordTokens) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    collect_matched(query, record, &mut out);
-    out
-}
-
-fn collect_matched(query: &Query, record: &RecordTokens, out: &mut Vec<String>) {
-    match query {
-        Query::Match(m) => {
-            let last = m.tokens.len().saturating_sub(1);
-            for (i, wanted) in m.tokens.iter().enumerate() {
-                let prefix = m.prefix && i == last;
-                for token in record.values.iter().flat_map(|(_, tokens)| tokens) {
-                    let hit = if prefix {
-                        token.starts_with(wanted.as_str())
-                    } else {
-                        token == wanted
-                    };
-                    if hit && !out.contains(token) {
-                        out.push(token.clone());
-                    }
+    for m in query.positive_leaves() {
+        let last = m.tokens.len().saturating_sub(1);
+        for (i, wanted) in m.tokens.iter().enumerate() {
+            let prefix = m.prefix && i == last;
+            for token in record.values.iter().flat_map(|(_, tokens)| tokens) {
+                let hit = if prefix {
+                    token.starts_with(wanted.as_str())
+                } else {
+                    token == wanted
+                };
+                if hit && !out.contains(token) {
+                    out.push(token.clone());
                 }
             }
         }
-        Query::And(children) | Query::Or(children) => {
-            for child in children {
-                collect_matched(child, record, out);
-            }
-        }
-        Query::Not(_) => {}
     }
+    out
 }
 
 fn matches_leaf(m: &Match, record: &RecordTokens) -> bool {

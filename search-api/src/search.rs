@@ -84,23 +84,12 @@ pub async fn create_search(
 
 /// Positive terms of a query, as tokens (for highlighting).
 fn positive_terms(query: &Ast) -> Vec<String> {
-    fn walk(query: &Ast, out: &mut Vec<String>) {
-        match query {
-            Ast::Match(m) => {
-                for token in &m.tokens {
-                    if !out.contains(token) {
-                        out.push(token.clone());
-                    }
-                }
-            }
-            Ast::And(children) | Ast::Or(children) => {
-                children.iter().for_each(|c| walk(c, out));
-            }
-            Ast::Not(_) => {}
+    let mut out: Vec<String> = Vec::new();
+    for token in query.positive_leaves().into_iter().flat_map(|m| &m.tokens) {
+        if !out.contains(token) {
+            out.push(token.clone());
         }
     }
-    let mut out = Vec::new();
-    walk(query, &mut out);
     out
 }
 

@@ -173,6 +173,22 @@ impl Query {
         Leaves { stack: vec![self] }
     }
 
+    /// The leaves not under a NOT, left to right: what a hit contains (for highlighting).
+    pub fn positive_leaves(&self) -> Vec<&Match> {
+        fn walk<'a>(query: &'a Query, out: &mut Vec<&'a Match>) {
+            match query {
+                Query::Match(m) => out.push(m),
+                Query::And(children) | Query::Or(children) => {
+                    children.iter().for_each(|c| walk(c, out));
+                }
+                Query::Not(_) => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
     /// True when the query cannot be answered from the records that contain its positive
     /// clauses alone, because it needs "every record" as a starting set: a negation (`NOT a`),
     /// an `And` whose children are all like that (`-a -b`), or an `Or` with any branch like
