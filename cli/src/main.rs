@@ -1,4 +1,4 @@
-//! The `minerva` command: index, search, serve and generate.
+//! The `minerva` command: index, merge, search, serve and generate.
 
 mod commands;
 mod output;
@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Index log files or objects into Parquet `indices` and `messages` tables.
     Index(commands::index::IndexArgs),
+    /// Merge the small files of hourly partitions into few large sorted ones.
+    Merge(commands::merge::MergeArgs),
     /// Search the index: exit 0 with hits, 1 without, 2 on error.
     Search(commands::search::SearchArgs),
     /// Serve the search API and web UI (and optionally index a folder as files land).
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Index(args) => commands::index::run(args),
+        Command::Merge(args) => commands::merge::run(args),
         Command::Search(args) => commands::search::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Generate(args) => commands::generate::run(args),

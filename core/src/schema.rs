@@ -106,6 +106,7 @@ fn sorting(column_idx: i32) -> SortingColumn {
 fn base_properties(
     extra: Vec<KeyValue>,
     zstd_level: i32,
+    page_rows: usize,
 ) -> parquet::file::properties::WriterPropertiesBuilder {
     let mut metadata = vec![KeyValue::new(
         FORMAT_VERSION_KEY.into(),
@@ -118,8 +119,8 @@ fn base_properties(
             ZstdLevel::try_new(zstd_level.clamp(1, 22)).expect("zstd level 1-22 is valid"),
         ))
         .set_statistics_enabled(EnabledStatistics::Page)
-        .set_data_page_row_count_limit(DATA_PAGE_ROW_LIMIT)
-        .set_write_batch_size(DATA_PAGE_ROW_LIMIT)
+        .set_data_page_row_count_limit(page_rows.max(1))
+        .set_write_batch_size(page_rows.max(1))
         .set_key_value_metadata(Some(metadata))
 }
 
@@ -138,20 +139,53 @@ pub fn indices_writer_properties(
     extra: Vec<KeyValue>,
     zstd_level: i32,
 ) -> WriterProperties {
+    indices_properties(
+        extra,
+        zstd_level,
+        INDICES_ROW_GROUP_ROWS,
+        DATA_PAGE_ROW_LIMIT,
+        Some(distinct_terms),
+    )
+}
+
+fn indices_properties(
+    extra: Vec<KeyValue>,
+    zstd_level: i32,
+    row_group_rows: usize,
+    page_rows: usize,
+    bloom_ndv: Option<u64>,
+) -> WriterProperties {
     let term = ColumnPath::from(col::TERM);
-    base_properties(extra, zstd_level)
-        .set_max_row_group_row_count(Some(INDICES_ROW_GROUP_ROWS))
-        .set_column_bloom_filter_enabled(term.clone(), true)
-        .set_column_bloom_filter_fpp(term.clone(), 0.01)
-        .set_column_bloom_filter_max_ndv(term, distinct_terms.max(1))
-        .set_sorting_columns(Some(vec![sorting(3), sorting(2)]))
-        .build()
+    let mut builder = base_properties(extra, zstd_level, page_rows)
+        .set_max_row_group_row_count(Some(row_group_rows.max(1)))
+        .set_sorting_columns(Some(vec![sorting(3), sorting(2), sorting(4), sorting(5)]));
+    if let Some(ndv) = bloom_ndv {
+        builder = builder
+            .set_column_bloom_filter_enabled(term.clone(), true)
+            .set_column_bloom_filter_fpp(term.clone(), 0.01)
+            .set_column_bloom_filter_max_ndv(term, ndv.max(1));
+    }
+    builder.build()
 }
 
 /// Writer settings for `messages` files: sorted by (object_id, seq).
 pub fn messages_writer_properties(extra: Vec<KeyValue>, zstd_level: i32) -> WriterProperties {
-    base_properties(extra, zstd_level)
-        .set_max_row_group_row_count(Some(MESSAGES_ROW_GROUP_ROWS))
+    messages_properties(
+        extra,
+        zstd_level,
+        MESSAGES_ROW_GROUP_ROWS,
+        DATA_PAGE_ROW_LIMIT,
+    )
+}
+
+fn messages_properties(
+    extra: Vec<KeyValue>,
+    zstd_level: i32,
+    row_group_rows: usize,
+    page_rows: usize,
+) -> WriterProperties {
+    base_properties(extra, zstd_level, page_rows)
+        .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .set_max_row_group_bytes(Some(MESSAGES_ROW_GROUP_BYTES))
         .set_column_dictionary_enabled(ColumnPath::from(col::MESSAGE), false)
         .set_column_dictionary_enabled(ColumnPath::from(col::RAW), false)
@@ -159,4 +193,58 @@ pub fn messages_writer_properties(extra: Vec<KeyValue>, zstd_level: i32) -> Writ
         .set_column_statistics_enabled(ColumnPath::from(col::RAW), EnabledStatistics::None)
         .set_sorting_columns(Some(vec![sorting(2), sorting(3)]))
         .build()
+}
+
+/// Row-group and page sizes of the files the merger writes. Merged `indices` are sorted by
+/// (term, field, object_id, seq) across all of an hour's objects, so row-group statistics on
+/// `term` already narrow a lookup to one row group and the page index to one page; the bloom
+/// filter then only helps absent terms, and costs a read per row group it is checked on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergedLayout {
+    /// Rows per row group of merged `indices` files.
+    pub indices_row_group_rows: usize,
+    /// Rows per data page of merged `indices` files.
+    pub indices_page_rows: usize,
+    /// Distinct terms the `term` bloom filter of each row group is sized for; `None` for no
+    /// bloom filter.
+    pub indices_bloom_ndv: Option<u64>,
+    /// Rows per row group of merged `messages` files (also capped at 32 MiB).
+    pub messages_row_group_rows: usize,
+    /// Rows per data page of merged `messages` files: a fetch of one record reads one page.
+    pub messages_page_rows: usize,
+}
+
+impl Default for MergedLayout {
+    fn default() -> Self {
+        MergedLayout {
+            indices_row_group_rows: INDICES_ROW_GROUP_ROWS,
+            indices_page_rows: DATA_PAGE_ROW_LIMIT,
+            indices_bloom_ndv: None,
+            messages_row_group_rows: MESSAGES_ROW_GROUP_ROWS,
+            messages_page_rows: 1024,
+        }
+    }
+}
+
+impl MergedLayout {
+    /// Writer settings for a merged `indices` file.
+    pub fn indices_properties(&self, extra: Vec<KeyValue>) -> WriterProperties {
+        indices_properties(
+            extra,
+            MERGED_ZSTD_LEVEL,
+            self.indices_row_group_rows,
+            self.indices_page_rows,
+            self.indices_bloom_ndv,
+        )
+    }
+
+    /// Writer settings for a merged `messages` file.
+    pub fn messages_properties(&self, extra: Vec<KeyValue>) -> WriterProperties {
+        messages_properties(
+            extra,
+            MERGED_ZSTD_LEVEL,
+            self.messages_row_group_rows,
+            self.messages_page_rows,
+        )
+    }
 }

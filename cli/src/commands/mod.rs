@@ -2,5 +2,6 @@
 
 pub mod generate;
 pub mod index;
+pub mod merge;
 pub mod search;
 pub mod serve;

@@ -5,8 +5,9 @@
 //!
 //! 1. [`index_sql`]: the index lookup. Every leaf of the query becomes a `SELECT object_id,
 //!    seq, timestamp, dt FROM indices WHERE dt BETWEEN … AND term = …`; AND, OR and NOT become
-//!    `INTERSECT`, `UNION` and `EXCEPT` (set operations, so each record appears once). The
-//!    result is ordered newest first and capped.
+//!    `INTERSECT`, `UNION` and `EXCEPT`, and the outer `SELECT DISTINCT` returns each record
+//!    once (a term found in two fields of a record, or a record in both a merge's inputs and
+//!    its output while the merger runs). The result is ordered newest first and capped.
 //! 2. [`messages_sql`]: the message fetch for one page of hits, with literal partition and id
 //!    lists so both engines read only the files and row groups that hold those records.
 //!
@@ -155,7 +156,7 @@ pub fn index_sql(
     };
     let body = renderer.set(query)?;
     let sql = format!(
-        "SELECT object_id, seq, \"timestamp\", dt, tag FROM ({body}) AS hits \
+        "SELECT DISTINCT object_id, seq, \"timestamp\", dt, tag FROM ({body}) AS hits \
          ORDER BY \"timestamp\" DESC, object_id, seq LIMIT {}",
         scope.limit
     );

@@ -47,7 +47,7 @@ fn a_term_is_one_select() {
     assert_eq!(
         sql.sql,
         format!(
-            "SELECT object_id, seq, \"timestamp\", dt, tag FROM ({LEAF} AND term = '10.1.2.3') AS hits \
+            "SELECT DISTINCT object_id, seq, \"timestamp\", dt, tag FROM ({LEAF} AND term = '10.1.2.3') AS hits \
              ORDER BY \"timestamp\" DESC, object_id, seq LIMIT 1000"
         )
     );
