@@ -280,16 +280,13 @@ impl KWayMerge {
             }
             let input = &mut self.inputs[top];
             input.pos += 1;
-            if input.pos < input.rows.num_rows() {
-                self.sift_down(0);
-            } else if self.load_next_batch(top).await? {
-                self.sift_down(0);
-            } else {
+            let more = input.pos < input.rows.num_rows() || self.load_next_batch(top).await?;
+            if !more {
                 let last = self.heap.len() - 1;
                 self.heap.swap(0, last);
                 self.heap.pop();
-                self.sift_down(0);
             }
+            self.sift_down(0);
             if self.pending.len() >= OUT_ROWS {
                 return self.flush().map(Some);
             }
