@@ -7,11 +7,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc: faster for the indexer's many small allocations, and it returns freed memory to
-/// the OS across worker threads (glibc keeps one arena per thread).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Schema-agnostic keyword search over security logs kept in object storage.
 #[derive(Debug, Parser)]
 #[command(name = "minerva", version, about)]

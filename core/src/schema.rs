@@ -13,7 +13,7 @@
 use std::sync::{Arc, LazyLock};
 
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::{KeyValue, SortingColumn};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
@@ -148,6 +148,21 @@ pub fn indices_writer_properties(
     )
 }
 
+/// `seq` and `timestamp` grow within a run of rows (one term's postings, one object's records):
+/// delta encoding stores the small differences (measured on merged indices: `seq` 1.75 → 0.86
+/// bytes per row) where a dictionary of nearly unique values cannot.
+fn delta_encoded(
+    builder: parquet::file::properties::WriterPropertiesBuilder,
+) -> parquet::file::properties::WriterPropertiesBuilder {
+    let mut builder = builder;
+    for column in [col::SEQ, col::TIMESTAMP] {
+        builder = builder
+            .set_column_dictionary_enabled(ColumnPath::from(column), false)
+            .set_column_encoding(ColumnPath::from(column), Encoding::DELTA_BINARY_PACKED);
+    }
+    builder
+}
+
 fn indices_properties(
     extra: Vec<KeyValue>,
     zstd_level: i32,
@@ -156,7 +171,7 @@ fn indices_properties(
     bloom_ndv: Option<u64>,
 ) -> WriterProperties {
     let term = ColumnPath::from(col::TERM);
-    let mut builder = base_properties(extra, zstd_level, page_rows)
+    let mut builder = delta_encoded(base_properties(extra, zstd_level, page_rows))
         .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .set_sorting_columns(Some(vec![sorting(3), sorting(2), sorting(4), sorting(5)]));
     if let Some(ndv) = bloom_ndv {
@@ -184,7 +199,7 @@ fn messages_properties(
     row_group_rows: usize,
     page_rows: usize,
 ) -> WriterProperties {
-    base_properties(extra, zstd_level, page_rows)
+    delta_encoded(base_properties(extra, zstd_level, page_rows))
         .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .set_max_row_group_bytes(Some(MESSAGES_ROW_GROUP_BYTES))
         .set_column_dictionary_enabled(ColumnPath::from(col::MESSAGE), false)

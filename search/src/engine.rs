@@ -9,6 +9,7 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::error::DataFusionError;
 use datafusion::physical_plan::metrics::MetricValue;
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -70,6 +71,32 @@ fn add_scan_metrics(plan: &dyn ExecutionPlan, out: &mut ScanMetrics) {
     for child in plan.children() {
         add_scan_metrics(child.as_ref(), out);
     }
+}
+
+/// Runs of one statement when files vanish under it (see [`EmbeddedEngine::run_with_metrics`]).
+const MAX_ATTEMPTS: u32 = 4;
+
+/// True when `error` comes from an object that no longer exists.
+fn is_not_found(error: &DataFusionError) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(object_store::Error::NotFound { .. }) = e.downcast_ref::<object_store::Error>()
+        {
+            return true;
+        }
+        if let Some(DataFusionError::ObjectStore(inner)) = e.downcast_ref::<DataFusionError>()
+            && matches!(inner.as_ref(), object_store::Error::NotFound { .. })
+        {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::NotFound
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// Bytes read from the end of a Parquet file to get its footer in one request.
@@ -135,10 +162,27 @@ impl EmbeddedEngine {
     }
 
     /// Runs one statement and also reports what its Parquet scans pruned.
+    ///
+    /// A file can disappear between the listing and the read when the merger deletes inputs it
+    /// has merged; the statement is then run again on a fresh listing (the merged file holds
+    /// the same rows).
     pub async fn run_with_metrics(
         &self,
         sql: &str,
     ) -> Result<(Vec<RecordBatch>, ScanMetrics), SearchError> {
+        let mut attempt = 1;
+        loop {
+            match self.run_once(sql).await {
+                Err(SearchError::Engine(e)) if attempt < MAX_ATTEMPTS && is_not_found(&e) => {
+                    tracing::debug!(attempt, error = %e, "a file vanished during a search; retrying");
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn run_once(&self, sql: &str) -> Result<(Vec<RecordBatch>, ScanMetrics), SearchError> {
         let frame = self.ctx.sql(sql).await?;
         let plan = frame.create_physical_plan().await?;
         let batches = collect(plan.clone(), self.ctx.task_ctx()).await?;

@@ -130,7 +130,9 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let config = build_config(&args);
     config.validate()?;
     let data = DataStore::open(&Location::parse(&args.data)?)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: a merge is sequential, and memory freed on the thread that allocated it is
+    // returned at once (across threads the allocator holds on to it: 225 vs 81 MB measured).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;

@@ -1,5 +1,6 @@
 //! `minerva serve`: the search API and web UI on one socket, optionally following a folder
-//! of log files (`--watch`) so that new lines are searchable within seconds.
+//! of log files (`--watch`) so that new lines are searchable within seconds, and merging
+//! the small files of past hours every hour.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
+use minerva_core::layout::Hour;
 use minerva_indexer::{IndexerConfig, Progress, TailPlanner, index_inputs, list_inputs};
+use minerva_merger::{HourSelection, MergeConfig, merge};
 use minerva_search::{EmbeddedBackend, EmbeddedLimits};
 use minerva_search_api::{ApiConfig, ApiLimits, ApiToken, AppState, router};
 use minerva_store::{DataStore, Location};
@@ -42,6 +45,10 @@ pub struct ServeArgs {
     /// Longest time range one search may cover, in days (lower it where bytes cost money).
     #[arg(long, default_value_t = 36_525)]
     max_range_days: u64,
+    /// Merge the small files of past hours every this many minutes (0: never); the first
+    /// merge runs one interval after start.
+    #[arg(long, default_value_t = 60)]
+    merge_every_minutes: u64,
 }
 
 /// Runs the server until Ctrl-C.
@@ -107,6 +114,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             };
             tokio::spawn(watch(dir, data.clone(), skip, interval));
         }
+        if args.merge_every_minutes > 0 {
+            let every = Duration::from_secs(args.merge_every_minutes * 60);
+            tokio::spawn(merge_hourly(data.clone(), every));
+        }
         println!("minerva: serving {} at http://{address}/", data.display);
         axum::serve(listener, router(state))
             .with_graceful_shutdown(async {
@@ -116,6 +127,29 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .context("serving")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Merges the partitions of past hours every `every`, until the process ends.
+async fn merge_hourly(data: DataStore, every: Duration) {
+    let config = MergeConfig::default();
+    loop {
+        tokio::time::sleep(every).await;
+        let now = Hour::of_micros(chrono::Utc::now().timestamp_micros());
+        match merge(&data, HourSelection::Before(now), &config).await {
+            Ok(report) => {
+                let (before, after, _, _) = report.totals();
+                tracing::info!(
+                    partitions = report.partitions.len(),
+                    merges = report.merges(),
+                    files_before = before,
+                    files_after = after,
+                    elapsed_ms = report.elapsed_ms,
+                    "merged"
+                );
+            }
+            Err(error) => tracing::warn!(%error, "merging failed; will retry next time"),
+        }
+    }
 }
 
 /// Indexes what lands in `dir`, every `interval`, until the process ends.
