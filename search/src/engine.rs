@@ -10,6 +10,8 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::error::DataFusionError;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::parquet::errors::ParquetError;
 use datafusion::physical_plan::metrics::MetricValue;
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -94,6 +96,11 @@ fn is_not_found(error: &DataFusionError) -> bool {
         {
             return true;
         }
+        // ParquetError::External does not expose its cause through `source()`.
+        if let Some(ParquetError::External(inner)) = e.downcast_ref::<ParquetError>() {
+            current = Some(inner.as_ref());
+            continue;
+        }
         current = e.source();
     }
     false
@@ -126,7 +133,12 @@ impl EmbeddedEngine {
             // index of most files in the same request.
             parquet.metadata_size_hint = Some(FOOTER_READ_BYTES);
         }
-        let ctx = SessionContext::new_with_config(config);
+        // No cached file listings: the merger replaces files, and a statement retried after a
+        // file vanished must list again.
+        let runtime = RuntimeEnvBuilder::new()
+            .with_object_list_cache_limit(0)
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
         let counters = Arc::new(ReadCounters::default());
         let store = Arc::new(CountingStore::new(data.store.clone(), counters.clone()));
         let url = Url::parse(STORE_URL).expect("the store URL is valid");
