@@ -10,6 +10,7 @@ Environment (exported by scripts/test.sh):
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,19 @@ def datasets_index(minerva_bin, datasets_dir, tmp_path_factory) -> IndexedDatase
     data = root / "data"
     report = helpers.index(minerva_bin, str(data), [str(datasets_dir)], report=root / "report.json")
     return IndexedDatasets(data=data, report=report, inputs=helpers.input_files(datasets_dir))
+
+
+@pytest.fixture(scope="session")
+def merged_datasets_index(minerva_bin, datasets_index, tmp_path_factory) -> IndexedDatasets:
+    """A copy of `datasets_index` after `minerva merge --all`: few large files per hour."""
+    data = tmp_path_factory.mktemp("datasets-merged") / "data"
+    shutil.copytree(datasets_index.data, data)
+    proc = helpers.run_minerva(minerva_bin, ["merge", "--all", "--data", str(data)])
+    assert proc.returncode == 0, proc.stderr
+    small = len(list(datasets_index.data.rglob("*.parquet")))
+    merged = len(list(data.rglob("*.parquet")))
+    assert merged < small, f"merging left {merged} of {small} files"
+    return IndexedDatasets(data=data, report=datasets_index.report, inputs=datasets_index.inputs)
 
 
 @pytest.fixture()

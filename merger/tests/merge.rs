@@ -1,0 +1,221 @@
+//! The merger library against an in-memory object store: overlapping inputs, bad inputs that
+//! must be left untouched, and leftovers of stopped runs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use futures::TryStreamExt;
+use minerva_core::layout::{Hour, Table, partition_dir};
+use minerva_core::schema::{INDEXER_ZSTD_LEVEL, indices_schema, indices_writer_properties};
+use minerva_merger::{MergeConfig, MergeError, merge_partition};
+use minerva_store::DataStore;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+/// (term, field, object_id, seq) rows of an `indices` file.
+type Row = (&'static str, &'static str, &'static str, i64);
+
+fn indices_file(rows: &[Row]) -> Vec<u8> {
+    let column = |f: fn(&Row) -> &'static str| -> ArrayRef {
+        Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
+    };
+    let batch = RecordBatch::try_new(
+        indices_schema(),
+        vec![
+            column(|_| "t"),
+            Arc::new(
+                TimestampMicrosecondArray::from(rows.iter().map(|r| r.3).collect::<Vec<_>>())
+                    .with_timezone("UTC"),
+            ),
+            column(|r| r.1),
+            column(|r| r.0),
+            column(|r| r.2),
+            Arc::new(Int64Array::from(
+                rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            )),
+        ],
+    )
+    .unwrap();
+    let props = indices_writer_properties(8, Vec::new(), INDEXER_ZSTD_LEVEL);
+    let mut writer = ArrowWriter::try_new(Vec::new(), indices_schema(), Some(props)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.into_inner().unwrap()
+}
+
+struct Fixture {
+    data: DataStore,
+    dir: String,
+    hour: Hour,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let hour = Hour::parse_dt("2024-01-01-00").unwrap();
+        Fixture {
+            data: DataStore {
+                store: Arc::new(InMemory::new()),
+                prefix: "p".into(),
+                display: "memory".into(),
+            },
+            dir: partition_dir("p", Table::Indices, hour),
+            hour,
+        }
+    }
+
+    async fn put(&self, name: &str, bytes: Vec<u8>) {
+        let key = Path::from(format!("{}/{name}", self.dir));
+        self.data
+            .store
+            .put(&key, PutPayload::from(bytes))
+            .await
+            .unwrap();
+    }
+
+    async fn names(&self) -> Vec<String> {
+        let dir = Path::from(self.dir.as_str());
+        let mut names: Vec<String> = self
+            .data
+            .store
+            .list(Some(&dir))
+            .map_ok(|o| o.location.filename().unwrap().to_owned())
+            .try_collect()
+            .await
+            .unwrap();
+        names.sort();
+        names
+    }
+
+    async fn rows(&self, name: &str) -> Vec<(String, String, String, i64)> {
+        let key = Path::from(format!("{}/{name}", self.dir));
+        let bytes = self
+            .data
+            .store
+            .get(&key)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .unwrap()
+            .build()
+            .unwrap();
+        let mut out = Vec::new();
+        for batch in reader {
+            let batch = batch.unwrap();
+            let text = |i: usize| {
+                batch
+                    .column(i)
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .unwrap()
+                    .clone()
+            };
+            let (field, term, object) = (text(2), text(3), text(4));
+            let seq = batch
+                .column(5)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap();
+            for i in 0..batch.num_rows() {
+                out.push((
+                    term.value(i).to_owned(),
+                    field.value(i).to_owned(),
+                    object.value(i).to_owned(),
+                    seq.value(i),
+                ));
+            }
+        }
+        out
+    }
+
+    async fn merge(
+        &self,
+        config: &MergeConfig,
+    ) -> Result<minerva_merger::PartitionReport, MergeError> {
+        merge_partition(&self.data, Table::Indices, self.hour, config).await
+    }
+}
+
+fn owned(rows: &[Row]) -> Vec<(String, String, String, i64)> {
+    rows.iter()
+        .map(|r| (r.0.to_owned(), r.1.to_owned(), r.2.to_owned(), r.3))
+        .collect()
+}
+
+#[tokio::test]
+async fn overlapping_inputs_merge_into_one_sorted_file_without_duplicates() {
+    let f = Fixture::new();
+    let a: &[Row] = &[
+        ("alice", "user", "a", 0),
+        ("bob", "", "a", 1),
+        ("zed", "", "a", 0),
+    ];
+    let b: &[Row] = &[("alice", "user", "b", 4), ("carol", "user", "b", 2)];
+    // The same rows as `a` under another name: a merge's output next to its inputs.
+    f.put("aa-0000.parquet", indices_file(a)).await;
+    f.put("ab-0000.parquet", indices_file(a)).await;
+    f.put("b-0000.parquet", indices_file(b)).await;
+    let report = f.merge(&MergeConfig::default()).await.unwrap();
+    assert_eq!((report.files_before, report.files_after), (3, 1));
+    assert_eq!((report.rows_in, report.rows_out), (8, 5));
+    let names = f.names().await;
+    assert_eq!(names.len(), 2, "one part and its marker: {names:?}");
+    let part = names.iter().find(|n| n.starts_with("m-")).unwrap();
+    let mut expected = owned(a);
+    expected.extend(owned(b));
+    expected.sort();
+    assert_eq!(f.rows(part).await, expected);
+    let again = f.merge(&MergeConfig::default()).await.unwrap();
+    assert_eq!((again.merges, again.deleted), (0, 0));
+    assert_eq!(f.names().await, names);
+}
+
+#[tokio::test]
+async fn an_unsorted_or_foreign_input_stops_the_merge_and_nothing_is_deleted() {
+    for bad in [
+        indices_file(&[("b", "", "x", 0), ("a", "", "x", 1)]),
+        b"not parquet at all".to_vec(),
+    ] {
+        let f = Fixture::new();
+        f.put("good-0000.parquet", indices_file(&[("a", "", "y", 0)]))
+            .await;
+        f.put("bad-0000.parquet", bad).await;
+        let before = f.names().await;
+        let error = f.merge(&MergeConfig::default()).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                MergeError::BadInput { .. } | MergeError::Parquet { .. }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("bad-0000.parquet"), "{error}");
+        assert_eq!(f.names().await, before, "inputs kept, no marker written");
+    }
+}
+
+#[tokio::test]
+async fn orphan_parts_of_a_stopped_run_are_removed_after_the_grace_period() {
+    let f = Fixture::new();
+    f.put("a-0000.parquet", indices_file(&[("a", "", "x", 0)]))
+        .await;
+    let orphan = format!("m-{}-0000.parquet", "0".repeat(32));
+    f.put(&orphan, indices_file(&[("a", "", "x", 0)])).await;
+    let patient = MergeConfig::default();
+    f.merge(&patient).await.unwrap();
+    assert!(
+        f.names().await.contains(&orphan),
+        "a young orphan may be a merge in progress"
+    );
+    let hasty = MergeConfig {
+        orphan_grace: Duration::ZERO,
+        ..MergeConfig::default()
+    };
+    f.merge(&hasty).await.unwrap();
+    assert!(!f.names().await.contains(&orphan));
+}
