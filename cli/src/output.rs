@@ -135,3 +135,14 @@ pub fn write_json_report(report: &IndexReport, path: &Path) -> anyhow::Result<()
     std::fs::write(path, serde_json::to_string_pretty(&json)?)?;
     Ok(())
 }
+
+/// Sends `tracing` logs to stderr, filtered by `MINERVA_LOG` (default `default_level`).
+pub fn init_logging(default_level: &str) {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MINERVA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}

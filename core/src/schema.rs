@@ -163,6 +163,15 @@ fn delta_encoded(
     builder
 }
 
+fn chunk_statistics_only(
+    builder: parquet::file::properties::WriterPropertiesBuilder,
+    columns: &[&str],
+) -> parquet::file::properties::WriterPropertiesBuilder {
+    columns.iter().fold(builder, |b, c| {
+        b.set_column_statistics_enabled(ColumnPath::from(*c), EnabledStatistics::Chunk)
+    })
+}
+
 fn indices_properties(
     extra: Vec<KeyValue>,
     zstd_level: i32,
@@ -171,7 +180,21 @@ fn indices_properties(
     bloom_ndv: Option<u64>,
 ) -> WriterProperties {
     let term = ColumnPath::from(col::TERM);
-    let mut builder = delta_encoded(base_properties(extra, zstd_level, page_rows))
+    let mut builder = delta_encoded(base_properties(extra, zstd_level, page_rows));
+    // Lookups filter on `term` (and `field`, `tag` within its rows): only `term` needs page
+    // statistics. Each page's statistics of the other columns would cost every lookup a read
+    // of their column index (measured: ~40 % of what a needle lookup read from a merged file).
+    builder = chunk_statistics_only(
+        builder,
+        &[
+            col::TAG,
+            col::TIMESTAMP,
+            col::FIELD,
+            col::OBJECT_ID,
+            col::SEQ,
+        ],
+    );
+    let mut builder = builder
         .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .set_sorting_columns(Some(vec![sorting(3), sorting(2), sorting(4), sorting(5)]));
     if let Some(ndv) = bloom_ndv {
@@ -199,15 +222,19 @@ fn messages_properties(
     row_group_rows: usize,
     page_rows: usize,
 ) -> WriterProperties {
-    delta_encoded(base_properties(extra, zstd_level, page_rows))
-        .set_max_row_group_row_count(Some(row_group_rows.max(1)))
-        .set_max_row_group_bytes(Some(MESSAGES_ROW_GROUP_BYTES))
-        .set_column_dictionary_enabled(ColumnPath::from(col::MESSAGE), false)
-        .set_column_dictionary_enabled(ColumnPath::from(col::RAW), false)
-        .set_column_statistics_enabled(ColumnPath::from(col::MESSAGE), EnabledStatistics::None)
-        .set_column_statistics_enabled(ColumnPath::from(col::RAW), EnabledStatistics::None)
-        .set_sorting_columns(Some(vec![sorting(2), sorting(3)]))
-        .build()
+    // The fetch filters on (object_id, seq): the other columns need no page statistics.
+    chunk_statistics_only(
+        delta_encoded(base_properties(extra, zstd_level, page_rows)),
+        &[col::TAG, col::TIMESTAMP, col::SOURCE],
+    )
+    .set_max_row_group_row_count(Some(row_group_rows.max(1)))
+    .set_max_row_group_bytes(Some(MESSAGES_ROW_GROUP_BYTES))
+    .set_column_dictionary_enabled(ColumnPath::from(col::MESSAGE), false)
+    .set_column_dictionary_enabled(ColumnPath::from(col::RAW), false)
+    .set_column_statistics_enabled(ColumnPath::from(col::MESSAGE), EnabledStatistics::None)
+    .set_column_statistics_enabled(ColumnPath::from(col::RAW), EnabledStatistics::None)
+    .set_sorting_columns(Some(vec![sorting(2), sorting(3)]))
+    .build()
 }
 
 /// Row-group and page sizes of the files the merger writes. Merged `indices` are sorted by

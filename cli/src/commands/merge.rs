@@ -110,13 +110,7 @@ pub fn build_config(args: &MergeArgs) -> MergeConfig {
 
 /// Runs the merge and prints a summary.
 pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MINERVA_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    crate::output::init_logging("warn");
     let selection = match (&args.hour, args.all) {
         (Some(text), _) => HourSelection::One(
             Hour::parse_dt(text)
