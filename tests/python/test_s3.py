@@ -171,3 +171,49 @@ def test_search_an_index_on_s3(minerva_bin, datasets_dir, s3, env, tmp_path):
         remote = hits(f"s3://{bucket}/idx", query)
         assert remote == hits(str(local), query), query
     assert hits(f"s3://{bucket}/idx", "173.234.31.186"), "the chosen IP is in OpenSSH_2k.log"
+
+
+MERGED_RE = re.compile(r"^m/(indices|messages)/dt=\d{4}-\d{2}-\d{2}-\d{2}/"
+                       r"(m-[0-9a-f]{32}-\d{4}\.parquet|_m-[0-9a-f]{32}\.json)$")
+
+
+def test_merge_on_s3_keeps_every_record_and_answers_the_same(minerva_bin, datasets_dir, s3, env,
+                                                             tmp_path):
+    inputs = []
+    for rel in SAMPLES:
+        dst = tmp_path / "in" / Path(rel).name
+        dst.parent.mkdir(exist_ok=True)
+        shutil.copy2(datasets_dir / rel, dst)
+        inputs.append(dst)
+    # Each file twice, under another name: several small objects per hour.
+    for src in list(inputs):
+        dst = src.with_name("copy-" + src.name)
+        shutil.copy2(src, dst)
+        inputs.append(dst)
+    bucket = new_bucket(s3, "merge-bucket")
+    uri = f"s3://{bucket}/m"
+    helpers.index(minerva_bin, uri, inputs, env=env)
+    queries = ["root", "10.47.1.100", "krbtgt", "sshd AND failed"]
+
+    def answers():
+        out = {}
+        for q in queries:
+            proc = helpers.run_minerva(minerva_bin, ["search", "--output", "jsonl", "--limit",
+                                                     "100000", "--data", uri, "--", q], env=env)
+            assert proc.returncode in (0, 1), proc.stderr
+            hits = [(h["source"], h["seq"]) for h in map(json.loads, proc.stdout.splitlines())]
+            assert len(hits) == len(set(hits)), q
+            out[q] = sorted(hits)
+        return out
+
+    before, keys_before = answers(), list_keys(s3, bucket)
+    assert all(before.values())
+    proc = helpers.run_minerva(minerva_bin, ["merge", "--all", "--data", uri], env=env)
+    assert proc.returncode == 0, proc.stderr
+    keys = list_keys(s3, bucket)
+    assert all(MERGED_RE.match(k) for k in keys), [k for k in keys if not MERGED_RE.match(k)][:5]
+    assert len([k for k in keys if k.endswith(".parquet")]) < len(keys_before)
+    assert answers() == before
+    again = helpers.run_minerva(minerva_bin, ["merge", "--all", "--data", uri], env=env)
+    assert again.returncode == 0 and "0 changed" in again.stdout, again.stdout
+    assert list_keys(s3, bucket) == keys
