@@ -52,13 +52,19 @@ def list_keys(s3, bucket: str, prefix: str = "") -> list[str]:
     return sorted(keys)
 
 
-def test_index_written_to_s3_matches_a_local_index(minerva_bin, datasets_dir, s3, env, tmp_path):
+def copy_samples(datasets_dir: Path, folder: Path) -> list[Path]:
+    """Copies SAMPLES into `folder` (fresh files, so their object ids are this test's own)."""
+    folder.mkdir(parents=True, exist_ok=True)
     inputs = []
     for rel in SAMPLES:
-        dst = tmp_path / "in" / Path(rel).name
-        dst.parent.mkdir(exist_ok=True)
+        dst = folder / Path(rel).name
         shutil.copy2(datasets_dir / rel, dst)
         inputs.append(dst)
+    return inputs
+
+
+def test_index_written_to_s3_matches_a_local_index(minerva_bin, datasets_dir, s3, env, tmp_path):
+    inputs = copy_samples(datasets_dir, tmp_path / "in")
     bucket = new_bucket(s3, "idx-bucket")
     helpers.index(minerva_bin, f"s3://{bucket}/some/prefix", inputs, env=env)
     local = tmp_path / "local"
@@ -179,12 +185,7 @@ MERGED_RE = re.compile(r"^m/(indices|messages)/dt=\d{4}-\d{2}-\d{2}-\d{2}/"
 
 def test_merge_on_s3_keeps_every_record_and_answers_the_same(minerva_bin, datasets_dir, s3, env,
                                                              tmp_path):
-    inputs = []
-    for rel in SAMPLES:
-        dst = tmp_path / "in" / Path(rel).name
-        dst.parent.mkdir(exist_ok=True)
-        shutil.copy2(datasets_dir / rel, dst)
-        inputs.append(dst)
+    inputs = copy_samples(datasets_dir, tmp_path / "in")
     # Each file twice, under another name: several small objects per hour.
     for src in list(inputs):
         dst = src.with_name("copy-" + src.name)
