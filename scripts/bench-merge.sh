@@ -3,14 +3,14 @@
 # (FILES per log kind), indexed, then merged: files per partition, stored/raw and the bytes
 # needle searches read, before and after, plus the merge's time and peak RSS; a second merge
 # must change nothing. Part 2: one hour holding ~1 GB of index files, merged alone, for the
-# peak RSS of a large partition.
-# Usage: scripts/bench-merge.sh [SIZE] [FILES] [BIG_SIZE]   (defaults 1.1GB, 64, 2.4GB)
+# peak RSS of a large partition (5 GB of logs in one hour put ~1 GB of index files in one hour).
+# Usage: scripts/bench-merge.sh [SIZE] [FILES] [BIG_SIZE]   (defaults 1.1GB, 64, 5GB; BIG_SIZE 0 skips part 2)
 # MINERVA_BIN picks a prebuilt binary (default: a release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size="${1:-1.1GB}"
 files="${2:-64}"
-big_size="${3:-2.4GB}"
+big_size="${3:-5GB}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/minerva-target}"
 out="${BENCH_DIR:-$PWD/bench-out}"
 mkdir -p "$out"
