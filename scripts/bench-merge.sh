@@ -4,7 +4,7 @@
 # needle searches read, before and after, plus the merge's time and peak RSS; a second merge
 # must change nothing. Part 2: one hour holding ~1 GB of index files, merged alone, for the
 # peak RSS of a large partition (5 GB of logs in one hour put ~1 GB of index files in one hour).
-# Usage: scripts/bench-merge.sh [SIZE] [FILES] [BIG_SIZE]   (defaults 1.1GB, 64, 5GB; BIG_SIZE 0 skips part 2)
+# Usage: scripts/bench-merge.sh [SIZE] [FILES] [BIG_SIZE]   (defaults 1.1GB, 64, 5GB; SIZE 0 skips part 1, BIG_SIZE 0 part 2)
 # MINERVA_BIN picks a prebuilt binary (default: a release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,15 +20,17 @@ if [ -z "${MINERVA_BIN:-}" ]; then
 fi
 bin="$MINERVA_BIN"
 
-raw="$out/merge-raw-$size-$files"
-if [ ! -f "$raw/manifest.json" ]; then
-  "$bin" generate --out "$raw" --size "$size" --files-per-kind "$files"
-fi
-data="$out/merge-data"
-rm -rf "$data"
-"$bin" index -q --data "$data" --exclude "**/manifest.json" "$raw"
+if [ "$size" != "0" ]; then
+  raw="$out/merge-raw-$size-$files"
+  if [ ! -f "$raw/manifest.json" ]; then
+    "$bin" generate --out "$raw" --size "$size" --files-per-kind "$files"
+  fi
+  data="$out/merge-data"
+  rm -rf "$data"
+  "$bin" index -q --data "$data" --exclude "**/manifest.json" "$raw"
 
-python3 scripts/bench_merge_report.py "$bin" "$raw" "$data" "$out"
+  python3 scripts/bench_merge_report.py "$bin" "$raw" "$data" "$out"
+fi
 
 if [ "$big_size" != "0" ]; then
   big_raw="$out/merge-raw-1h-$big_size"
