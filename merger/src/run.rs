@@ -32,6 +32,13 @@ pub enum HourSelection {
     Before(Hour),
 }
 
+impl HourSelection {
+    /// Every hour before the current one (UTC, by this machine's clock).
+    pub fn ended() -> Self {
+        HourSelection::Before(Hour::of_micros(chrono::Utc::now().timestamp_micros()))
+    }
+}
+
 /// The hours that have a folder in `table`, oldest first.
 pub async fn list_hours(data: &DataStore, table: Table) -> Result<Vec<Hour>, MergeError> {
     let dir = Path::from(join_key(&data.prefix, table.as_str()));
@@ -85,7 +92,13 @@ struct Listing {
     markers: BTreeMap<String, GroupManifest>,
 }
 
-async fn list_partition(data: &DataStore, dir: &Path) -> Result<Listing, MergeError> {
+/// Lists a partition folder. Markers already in `known` are not read again: a marker is
+/// written once and never changed, so a name is enough to know its content.
+async fn list_partition(
+    data: &DataStore,
+    dir: &Path,
+    known: &BTreeMap<String, GroupManifest>,
+) -> Result<Listing, MergeError> {
     let objects: Vec<object_store::ObjectMeta> = data
         .store
         .list(Some(dir))
@@ -106,6 +119,8 @@ async fn list_partition(data: &DataStore, dir: &Path) -> Result<Listing, MergeEr
                 size: object.size,
                 modified_ms: object.last_modified.timestamp_millis(),
             });
+        } else if let Some(manifest) = known.get(&name) {
+            listing.markers.insert(name, manifest.clone());
         } else if group_of_marker(&name).is_some() {
             let bytes = match data.store.get(&object.location).await {
                 Ok(result) => result.bytes().await,
@@ -159,7 +174,7 @@ pub async fn merge_partition(
         dt: hour.dt(),
         ..PartitionReport::default()
     };
-    let mut listing = list_partition(data, &dir).await?;
+    let mut listing = list_partition(data, &dir, &BTreeMap::new()).await?;
     report.files_before = listing.data.len();
     report.bytes_before = listing.data.iter().map(|f| f.size).sum();
     let mut cleanup_step = 0usize;
@@ -195,7 +210,7 @@ pub async fn merge_partition(
                 Err(e) => return Err(e),
             }
         }
-        listing = list_partition(data, &dir).await?;
+        listing = list_partition(data, &dir, &listing.markers).await?;
     }
     report.files_after = listing.data.len();
     report.bytes_after = listing.data.iter().map(|f| f.size).sum();

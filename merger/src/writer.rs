@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use minerva_core::layout::Table;
-use minerva_core::schema::MergedLayout;
 use object_store::ObjectStore;
 use object_store::ObjectStoreExt;
 use object_store::buffered::BufWriter;
@@ -35,7 +34,6 @@ pub(crate) struct PartWriter<'a> {
     table: Table,
     group: &'a str,
     inputs: &'a BTreeSet<InputRef>,
-    layout: MergedLayout,
     config: &'a MergeConfig,
     current: Option<OpenPart>,
     done: Vec<PartRef>,
@@ -57,7 +55,6 @@ impl<'a> PartWriter<'a> {
             table,
             group,
             inputs,
-            layout: config.layout,
             config,
             current: None,
             done: Vec::new(),
@@ -70,8 +67,8 @@ impl<'a> PartWriter<'a> {
         let key = Path::from(format!("{}/{name}", self.dir));
         let extra = part_key_values(self.group, part, self.inputs);
         let properties = match self.table {
-            Table::Indices => self.layout.indices_properties(extra),
-            Table::Messages => self.layout.messages_properties(extra),
+            Table::Indices => self.config.layout.indices_properties(extra),
+            Table::Messages => self.config.layout.messages_properties(extra),
         };
         let sink = BufWriter::new(self.store.clone(), key.clone());
         let writer = AsyncArrowWriter::try_new(sink, table_layout(self.table).0, Some(properties))

@@ -86,11 +86,6 @@ fn is_not_found(error: &DataFusionError) -> bool {
         {
             return true;
         }
-        if let Some(DataFusionError::ObjectStore(inner)) = e.downcast_ref::<DataFusionError>()
-            && matches!(inner.as_ref(), object_store::Error::NotFound { .. })
-        {
-            return true;
-        }
         if let Some(io) = e.downcast_ref::<std::io::Error>()
             && io.kind() == std::io::ErrorKind::NotFound
         {

@@ -117,9 +117,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("--hour {text:?}: expected YYYY-MM-DD-HH"))?,
         ),
         (None, true) => HourSelection::All,
-        (None, false) => {
-            HourSelection::Before(Hour::of_micros(chrono::Utc::now().timestamp_micros()))
-        }
+        (None, false) => HourSelection::ended(),
     };
     let config = build_config(&args);
     config.validate()?;

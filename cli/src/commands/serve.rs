@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use minerva_core::layout::Hour;
 use minerva_indexer::{IndexerConfig, Progress, TailPlanner, index_inputs, list_inputs};
 use minerva_merger::{HourSelection, MergeConfig, merge};
 use minerva_search::{EmbeddedBackend, EmbeddedLimits};
@@ -128,8 +127,7 @@ async fn merge_hourly(data: DataStore, every: Duration) {
     let config = MergeConfig::default();
     loop {
         tokio::time::sleep(every).await;
-        let now = Hour::of_micros(chrono::Utc::now().timestamp_micros());
-        match merge(&data, HourSelection::Before(now), &config).await {
+        match merge(&data, HourSelection::ended(), &config).await {
             Ok(report) => {
                 let (before, after, _, _) = report.totals();
                 tracing::info!(
