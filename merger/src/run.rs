@@ -248,6 +248,15 @@ async fn merge_batch(
     }
     let mut manifest = GroupManifest::new(table, group.clone(), inputs.clone());
     manifest.parts = writer.finish().await?;
+    // A part deleted since it was written (by a run that took it for an orphan) must not be
+    // committed: the inputs would then be deleted with rows nowhere else.
+    for part in &manifest.parts {
+        let key = Path::from(format!("{dir}/{}", part.name));
+        data.store
+            .head(&key)
+            .await
+            .map_err(|e| MergeError::store(&key, e))?;
+    }
     manifest.rows_in = merge.rows_in;
     manifest.rows_out = merge.rows_out;
     let marker = Path::from(format!("{dir}/{}", marker_file_name(&group)));

@@ -102,10 +102,11 @@ impl<'a> PartWriter<'a> {
             .await
             .map_err(|e| MergeError::parquet(&key, e))?;
         // The upload is complete; reading its size back confirms the object is there.
-        let head = self.store.head(&key).await.map_err(|e| MergeError::Store {
-            key: key.to_string(),
-            source: e,
-        })?;
+        let head = self
+            .store
+            .head(&key)
+            .await
+            .map_err(|e| MergeError::store(&key, e))?;
         let max_row_group_bytes = metadata
             .row_groups()
             .iter()

@@ -32,7 +32,8 @@ pub struct MergeArgs {
     /// Most bytes of input row groups held in memory by one merge.
     #[arg(long, default_value = "192MiB", value_parser = parse_size)]
     read_budget: u64,
-    /// Seconds after which a part left by a stopped merge (no commit marker) is deleted.
+    /// Seconds after which a part left by a stopped merge (no commit marker) is deleted. Keep it
+    /// longer than the longest merge when runs may overlap: a younger part may be in progress.
     #[arg(long, default_value_t = 3600)]
     orphan_grace_secs: u64,
     /// Write a JSON report of the run to this file.
