@@ -27,6 +27,9 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Write deterministic synthetic security logs with planted needles.
     Generate(commands::generate::GenerateArgs),
+    /// Amazon Athena: print or create the tables (partition projection, no partitioner).
+    #[command(subcommand)]
+    Athena(commands::athena::AthenaCommand),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Search(args) => commands::search::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Generate(args) => commands::generate::run(args),
+        Command::Athena(command) => commands::athena::run(command),
     };
     match result {
         Ok(code) => code,

@@ -23,6 +23,12 @@ pub enum ApiError {
     NotReady(String),
     /// Too many searches pending.
     TooMany(String),
+    /// The search reads more than the configured limit allows.
+    LimitExceeded(String),
+    /// The search's stored results are gone.
+    Gone(String),
+    /// The query engine is throttling or unreachable; try again later.
+    Unavailable(String),
     /// A bug or a storage failure.
     Internal(String),
 }
@@ -38,7 +44,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Machine-readable code: `bad_query`, `bad_request`, `unauthorized`, `not_found`,
-    /// `not_ready`, `too_large`, `too_many_searches`, `internal`.
+    /// `not_ready`, `too_large`, `too_many_searches`, `limit_exceeded`, `expired`,
+    /// `unavailable`, `internal`.
     pub code: String,
     /// What is wrong, and where.
     pub message: String,
@@ -61,6 +68,13 @@ impl ApiError {
                 "too_many_searches",
                 m.clone(),
             ),
+            ApiError::LimitExceeded(m) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "limit_exceeded",
+                m.clone(),
+            ),
+            ApiError::Gone(m) => (StatusCode::GONE, "expired", m.clone()),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
             ApiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", m.clone()),
         }
     }
@@ -104,6 +118,9 @@ impl From<SearchError> for ApiError {
             }
             SearchError::NotReady(m) => ApiError::NotReady(m),
             SearchError::TooMany(m) => ApiError::TooMany(m),
+            SearchError::LimitExceeded(m) => ApiError::LimitExceeded(m),
+            SearchError::Expired(m) => ApiError::Gone(m),
+            SearchError::Unavailable(m) => ApiError::Unavailable(m),
             other @ (SearchError::Engine(_) | SearchError::Internal(_)) => {
                 ApiError::Internal(other.to_string())
             }

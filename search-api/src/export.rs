@@ -1,23 +1,18 @@
 //! `GET /api/v1/search/{id}/export`: the whole result, streamed page by page.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures::stream;
-use minerva_search::{Hit, SearchBackend, rfc3339};
+use futures::{StreamExt, stream};
+use minerva_search::{Hit, rfc3339};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::model::{ExportFormat, ExportParams};
 use crate::search::query_params;
-
-/// Hits fetched per step of the export stream.
-const EXPORT_PAGE: usize = 1000;
 
 /// Streams every hit of a succeeded search as JSON lines or CSV.
 #[utoipa::path(get, path = "/search/{id}/export", tag = "search",
@@ -36,33 +31,14 @@ pub async fn export(
     params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let format = query_params(params)?.format.unwrap_or(ExportFormat::Jsonl);
-    // Fail before the 200 if the search cannot be exported.
-    let first = state.backend.page(&id, 0, EXPORT_PAGE, None).await?;
-    let total = first.total;
-    let backend: Arc<dyn SearchBackend> = state.backend.clone();
+    // Fail before the 200 if the search cannot be exported; then every hit once, page by
+    // page (memory bounded by one page).
+    let hits = state.backend.hits(&id).await?;
     let header_line = (format == ExportFormat::Csv)
         .then(|| Bytes::from_static(b"timestamp,tag,source,seq,object_id,message\r\n"));
-    let pages = stream::unfold((Some(first.hits), 0usize), move |(ready, offset)| {
-        let backend = backend.clone();
-        let id = id.clone();
-        async move {
-            let hits = match ready {
-                Some(hits) => hits,
-                None if offset >= total => return None,
-                None => match backend.page(&id, offset, EXPORT_PAGE, None).await {
-                    Ok(page) => page.hits,
-                    Err(error) => {
-                        let error = std::io::Error::other(error.to_string());
-                        return Some((Err(error), (None, usize::MAX)));
-                    }
-                },
-            };
-            if hits.is_empty() {
-                return None;
-            }
-            let next = offset + hits.len();
-            Some((Ok(encode(&hits, format)), (None, next)))
-        }
+    let pages = hits.map(move |page| match page {
+        Ok(hits) => Ok(encode(&hits, format)),
+        Err(error) => Err(std::io::Error::other(error.to_string())),
     });
     let body = match header_line {
         Some(h) => Body::from_stream(futures::StreamExt::chain(

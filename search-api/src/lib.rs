@@ -59,6 +59,7 @@ struct ApiDoc;
 pub fn api_routes() -> (Router<AppState>, OpenApiDoc) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(search::create_search))
+        .routes(routes!(search::estimate))
         .routes(routes!(search::get_search, search::cancel))
         .routes(routes!(search::logs))
         .routes(routes!(search::timeline))

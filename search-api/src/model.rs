@@ -72,18 +72,48 @@ pub struct SearchView {
     pub elapsed_ms: u64,
     /// Matching records (final when succeeded).
     pub total: u64,
-    /// True when more records matched than the server keeps: narrow the search.
+    /// True when a limit stopped the search before every match was known (`limit_note` says
+    /// which); `total` then counts only what was checked.
     pub truncated: bool,
-    /// Bytes read from storage.
+    /// What limit truncated the result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_note: Option<String>,
+    /// The engine that ran it: `embedded` or `athena`.
+    pub engine: String,
+    /// Bytes read from storage (Athena: data scanned).
     pub bytes_scanned: u64,
-    /// Files read from storage.
+    /// Files read from storage (embedded engine).
     pub files_read: u64,
-    /// What Athena would bill for `bytes_scanned` at $5 per TB.
+    /// SQL statements run so far.
+    pub statements: u64,
+    /// What Athena bills (or would bill, on the embedded engine) at $5 per TB.
     pub cost_usd: f64,
     /// Hits per log type.
     pub tag_counts: BTreeMap<String, u64>,
     /// The query's positive terms (lowercase tokens), for highlighting.
     pub terms: Vec<String>,
+}
+
+/// `POST /api/v1/search/estimate` response: an upper bound, from the sizes of the files of the
+/// partitions in the range (no file is read).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EstimateView {
+    /// The engine that would run it.
+    pub engine: String,
+    /// Hourly partitions in the range that hold index files.
+    pub partitions: u64,
+    /// Index files in the range.
+    pub index_files: u64,
+    /// Bytes of the index files in the range.
+    pub index_bytes: u64,
+    /// Bytes of the message files in the range (only the pages shown are read).
+    pub message_bytes: u64,
+    /// Statements run before the first page.
+    pub statements: u64,
+    /// Upper bound of the bytes they scan.
+    pub max_scan_bytes: u64,
+    /// Upper bound of what Athena bills for them (10 MB minimum per statement), in dollars.
+    pub max_cost_usd: f64,
 }
 
 /// `GET /api/v1/search/{id}/logs` parameters.
@@ -125,7 +155,7 @@ pub struct LogsPage {
     /// Page size asked for.
     pub limit: usize,
     /// Hits in all (of the `tag`, when given).
-    pub total: usize,
+    pub total: u64,
     /// The page, newest first.
     pub hits: Vec<HitView>,
 }

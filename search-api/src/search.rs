@@ -9,15 +9,14 @@ use minerva_core::query::{Query as Ast, parse};
 use minerva_core::verify::{RecordTokens, matched_terms};
 use minerva_search::{SearchRequest, SearchState};
 
+use crate::model::EstimateView;
+
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::model::{
     BucketView, CreateSearch, Created, FieldView, Fields, HitView, LogsPage, LogsParams,
     RangeParams, SearchView, StateName, Timeline, TimelineParams, parse_range, rfc3339,
 };
-
-/// Billing rate of Athena, dollars per byte scanned ($5 per TB).
-const DOLLARS_PER_BYTE: f64 = 5.0 / 1e12;
 
 /// Default page size.
 const DEFAULT_PAGE: usize = 50;
@@ -46,6 +45,20 @@ pub async fn create_search(
     State(state): State<AppState>,
     body: Result<Json<CreateSearch>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let request = search_request(&state, body)?;
+    let id = state.backend.submit(request).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/search/{id}")) {
+        headers.insert(header::LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, headers, Json(Created { id })))
+}
+
+/// Parses and checks the body of `POST /search` and `POST /search/estimate`.
+fn search_request(
+    state: &AppState,
+    body: Result<Json<CreateSearch>, JsonRejection>,
+) -> Result<SearchRequest, ApiError> {
     let Json(body) = body.map_err(|e| match e {
         JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::BadRequest(format!(
@@ -66,20 +79,39 @@ pub async fn create_search(
     if let Some(bad) = body.tags.iter().find(|t| t.is_empty() || t.len() > 256) {
         return Err(ApiError::BadRequest(format!("invalid tag {bad:?}")));
     }
-    let id = state
-        .backend
-        .submit(SearchRequest {
-            query,
-            from_us,
-            to_us,
-            tags: body.tags,
-        })
-        .await?;
-    let mut headers = HeaderMap::new();
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/search/{id}")) {
-        headers.insert(header::LOCATION, location);
-    }
-    Ok((StatusCode::CREATED, headers, Json(Created { id })))
+    Ok(SearchRequest {
+        query,
+        from_us,
+        to_us,
+        tags: body.tags,
+    })
+}
+
+/// What a search would read and cost, before it runs (nothing is started).
+#[utoipa::path(post, path = "/search/estimate", tag = "search",
+    request_body = CreateSearch,
+    responses(
+        (status = 200, description = "Upper bound of the bytes and dollars", body = EstimateView),
+        (status = 400, description = "Bad query or range", body = ErrorBody),
+        (status = 401, description = "Missing or wrong token", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+    ))]
+pub async fn estimate(
+    State(state): State<AppState>,
+    body: Result<Json<CreateSearch>, JsonRejection>,
+) -> Result<Json<EstimateView>, ApiError> {
+    let request = search_request(&state, body)?;
+    let estimate = state.backend.estimate(&request).await?;
+    Ok(Json(EstimateView {
+        engine: state.backend.engine().to_owned(),
+        partitions: estimate.partitions,
+        index_files: estimate.index_files,
+        index_bytes: estimate.index_bytes,
+        message_bytes: estimate.message_bytes,
+        statements: estimate.statements,
+        max_scan_bytes: estimate.max_scan_bytes,
+        max_cost_usd: estimate.max_cost_usd,
+    }))
 }
 
 /// Positive terms of a query, as tokens (for highlighting).
@@ -123,11 +155,14 @@ pub async fn get_search(
         state: name,
         reason,
         elapsed_ms: status.elapsed_ms,
-        total: status.total as u64,
+        total: status.total,
         truncated: status.truncated,
+        limit_note: status.limit_note,
+        engine: status.engine.to_owned(),
         bytes_scanned: status.read.bytes,
         files_read: status.read.files,
-        cost_usd: status.read.bytes as f64 * DOLLARS_PER_BYTE,
+        statements: status.read.statements,
+        cost_usd: status.cost_usd,
         tag_counts: status.tag_counts,
         terms: positive_terms(&request.query),
     }))

@@ -1,21 +1,28 @@
-//! Search execution for minerva: the embedded DataFusion engine ([`engine`]), the two-step
-//! search over it ([`execute`]: index lookup, exact check of phrase candidates, message fetch)
-//! and the backend interface that the Athena backend will also implement ([`backend`]).
+//! Search execution for minerva, laid out as one interface with two engines:
+//!
+//! - [`backend`]: the [`SearchBackend`] interface and its neutral types (request, status,
+//!   hit, error). It depends on no engine; the API and the CLI use only this.
+//! - [`sql_engine`]: the seam "run this SQL, give me rows", with the dialect attached.
+//! - [`two_step`]: the search written once against that seam — count (aggregate, or lookup
+//!   and exact check for phrases), then page fetch by keys.
+//! - [`embedded`] (feature `embedded`): DataFusion over the Parquet files in any object store.
+//! - [`athena`] (feature `athena`): Amazon Athena through `aws-sdk-athena`, stateless.
 //!
 //! SQL comes from `minerva_core::sql`, the one place where queries become SQL.
 
+#[cfg(feature = "athena")]
+pub mod athena;
 pub mod backend;
-pub mod counting;
+#[cfg(feature = "embedded")]
 pub mod embedded;
-pub mod engine;
-pub mod error;
-pub mod execute;
+pub mod estimate;
+mod search_id;
+pub mod sql_engine;
+pub mod two_step;
 
-pub use backend::{FieldCount, HitPage, SearchBackend, SearchState, SearchStatus, TimelineBucket};
-pub use counting::ReadStats;
-pub use embedded::{EmbeddedBackend, EmbeddedLimits};
-pub use engine::{EmbeddedEngine, ScanMetrics};
-pub use error::SearchError;
-pub use execute::{
-    Candidate, Hit, Matched, SearchRequest, fetch, fetch_in_order, find, page, rfc3339,
+pub use backend::{
+    Candidate, Estimate, FieldCount, Hit, HitPage, HitStream, ReadStats, SearchBackend,
+    SearchError, SearchRequest, SearchState, SearchStatus, Summary, TimelineBucket, rfc3339,
 };
+#[cfg(feature = "embedded")]
+pub use embedded::{EmbeddedBackend, EmbeddedEngine, EmbeddedLimits};

@@ -94,6 +94,8 @@ async function waitSearch(page, prevId = '') {
     const r = document.querySelector('#results');
     const err = document.querySelector('#error');
     const id = s.dataset.searchId || '';
+    // Held by the cost check: fail at once rather than time out.
+    if (s.dataset.state === 'held') return { state: 'held', text: s.textContent, error: document.querySelector('#confirm-text').textContent };
     const ended = ['failed', 'cancelled'].includes(s.dataset.state);
     if (ended && (id !== prev || !err.hidden)) {
       return { state: s.dataset.state, text: s.textContent, error: document.querySelector('#error-text').textContent };
@@ -113,6 +115,32 @@ async function waitPage(page, pageNo, tag = '') {
     const r = document.querySelector('#results');
     return r.dataset.state === 'loaded' && r.dataset.page === String(p) && (r.dataset.tag || '') === t;
   }, [pageNo, tag], { timeout: TIMEOUT, polling: 100 });
+}
+
+/** Records the page's API calls as "METHOD /path" (after /api/v1, without the query string). */
+function trackApi(page) {
+  const calls = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/v1/')) calls.push(`${r.method()} ${u.pathname.slice('/api/v1'.length)}`);
+  });
+  return { calls, count: (call) => calls.filter((c) => c === call).length };
+}
+
+/** Calls the API from the test itself (with the token, when there is one). */
+async function apiCall(method, pathAndQuery, body) {
+  const headers = { Accept: 'application/json' };
+  if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${BASE}/api/v1${pathAndQuery}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+/** Goes to the UI with the "all time" preset (> 7 days: cost-checked) and `query` typed, not sent. */
+async function typeAllTime(page, query) {
+  await page.goto(`${BASE}/`);
+  await page.locator('[data-preset="all"]').click();
+  await page.locator('#query').fill(query);
 }
 
 const currentId = (page) => page.locator('#status').getAttribute('data-search-id').then((v) => v || '');
@@ -149,6 +177,7 @@ test('1. search by typing a query and pressing Enter: rows with the term highlig
   await page.locator('body').click({ position: { x: 5, y: 400 } }); // focus leaves any input
   await page.keyboard.press('/');
   await page.keyboard.type(QUERY);
+  assert.equal(await page.locator('#query').inputValue(), QUERY, '"/" is not typed into the box');
   await page.keyboard.press('Enter');
   const res = await waitSearch(page);
   assert.match(res.text, /succeeded/);
@@ -176,7 +205,11 @@ test('2. timeline: click a bar zooms to its bucket, drag zooms to a span; the se
   assert.ok(spanBefore > 0, `range before: ${before}`);
   const fromBefore = await page.locator('#range-from').inputValue();
   const bars = page.locator('#timeline rect[data-bucket]');
-  assert.ok((await bars.count()) >= 60, 'expected 60+ buckets');
+  const nBars = await bars.count();
+  // A divisor of 2520 (60, 63, 70, 72, 84, 90): the server's buckets are then equally wide.
+  assert.ok(nBars >= 60 && 2520 % nBars === 0, `bucket count ${nBars} divides 2520`);
+  const widths = await bars.evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('width'))));
+  assert.ok(Math.max(...widths) - Math.min(...widths) < 0.01, `equal bars: ${Math.min(...widths)}..${Math.max(...widths)}`);
   const counts = await bars.evaluateAll((rs) => rs.map((r) => Number(r.dataset.count)));
   const total = counts.reduce((a, b) => a + b, 0);
   assert.equal(total, first.total, 'timeline counts add up to the hit count');
@@ -366,5 +399,187 @@ test('8. errors: a bad query shows the server message in the error banner', asyn
   assert.match(message, /^Query error: /, message);
   assert.match(message, /byte \d+/, 'the server says where');
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'failed');
+  await page.close();
+});
+
+// A fake estimate far over the bounds (1 GB, $0.05); the real test data is small.
+const BIG_ESTIMATE = {
+  engine: 'athena', partitions: 8760, index_files: 17520, index_bytes: 2.5e12, message_bytes: 9e12,
+  statements: 2, max_scan_bytes: 5e12, max_cost_usd: 25,
+};
+
+test('9. estimate: a long range asks for it first and, below the bounds, searches at once; a short range asks none', async () => {
+  // The server's own estimate of an "all time" search: an upper bound, nothing run, small here.
+  const est = await apiCall('POST', '/search/estimate', { query: QUERY, start: '1970-01-01T00:00:00Z', end: '2060-01-01T00:00:00Z' });
+  assert.equal(est.status, 200, JSON.stringify(est.body));
+  for (const k of ['engine', 'partitions', 'index_files', 'index_bytes', 'message_bytes', 'statements', 'max_scan_bytes', 'max_cost_usd']) {
+    assert.ok(k in est.body, `estimate has ${k}: ${JSON.stringify(est.body)}`);
+  }
+  assert.ok(est.body.max_scan_bytes <= 1e9 && est.body.max_cost_usd <= 0.05, `the test data is under the bounds: ${JSON.stringify(est.body)}`);
+  const bad = await apiCall('POST', '/search/estimate', { query: '(admin OR root', start: '1970-01-01T00:00:00Z', end: '2060-01-01T00:00:00Z' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.code, 'bad_query');
+
+  const page = await newPage();
+  const api = trackApi(page);
+  await typeAllTime(page, QUERY);
+  await page.locator('#query').press('Enter');
+  const res = await waitSearch(page);
+  assert.ok(res.total >= 1, res.text);
+  assert.equal(api.count('POST /search/estimate'), 1, api.calls.join(', '));
+  assert.equal(api.count('POST /search'), 1);
+  assert.ok(api.calls.indexOf('POST /search/estimate') < api.calls.indexOf('POST /search'), `estimate first: ${api.calls.join(', ')}`);
+  assert.ok(await page.locator('#confirm').isHidden(), 'no confirmation below the bounds');
+  // 24 hours (<= 7 days): no estimate, the search runs at once.
+  await page.locator('[data-preset="24h"]').click();
+  await waitSearch(page, res.id);
+  assert.equal(api.count('POST /search/estimate'), 1, api.calls.join(', '));
+  assert.equal(api.count('POST /search'), 2);
+  await page.close();
+});
+
+test('10. estimate over the bounds: a confirmation strip; Cancel runs nothing, Run starts the search', async () => {
+  const page = await newPage();
+  const api = trackApi(page);
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs++;
+    d.dismiss().catch(() => {});
+  });
+  await page.route('**/api/v1/search/estimate', (route) => route.fulfill({ json: BIG_ESTIMATE }));
+  await typeAllTime(page, QUERY);
+  await page.locator('#query').press('Enter');
+  const strip = page.locator('#confirm:not([hidden])');
+  await strip.waitFor();
+  assert.equal(await page.locator('#confirm-text').textContent(), 'This search may scan up to 5.00 TB (8,760 partitions, up to $25.00). Run it?');
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'held');
+  await shot(page, '10-estimate-confirm');
+  // Cancel: the strip goes, no search is started.
+  await page.locator('#confirm-cancel').click();
+  await page.locator('#confirm').waitFor({ state: 'hidden' });
+  await page.waitForTimeout(500);
+  assert.equal(api.count('POST /search'), 0, api.calls.join(', '));
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'idle');
+  assert.equal(await currentId(page), '');
+  assert.match(await page.locator('#results-empty').textContent(), /^Search not run: it may scan up to 5\.00 TB/);
+  // Again, and Run: the search starts once, and its hits are shown.
+  await page.locator('#query').press('Enter');
+  await strip.waitFor();
+  assert.equal(api.count('POST /search'), 0);
+  await page.locator('#confirm-run').click();
+  await page.locator('#confirm').waitFor({ state: 'hidden' });
+  const res = await waitSearch(page);
+  assert.ok(res.total >= 1, res.text);
+  assert.equal(api.count('POST /search'), 1, api.calls.join(', '));
+  assert.equal(api.count('POST /search/estimate'), 2);
+  // Filtering the confirmed search by tag asks nothing again.
+  const tag = await page.locator('#tags [data-tag]').first().getAttribute('data-tag');
+  await page.locator(`#tags [data-tag="${tag}"]`).click();
+  await waitPage(page, 1, tag);
+  assert.equal(api.count('POST /search/estimate'), 2);
+  assert.equal(api.count('POST /search'), 1);
+  await page.locator(`#tags [data-tag="${tag}"]`).click();
+  await waitPage(page, 1, '');
+  // The estimate call failing (Athena without an index location): the search runs anyway, no message.
+  await page.unroute('**/api/v1/search/estimate');
+  await page.route('**/api/v1/search/estimate', (route) => route.fulfill({
+    status: 400, json: { error: { code: 'bad_request', message: 'no index location is configured' } },
+  }));
+  await page.locator('#query').press('Enter');
+  await waitSearch(page, res.id);
+  assert.equal(api.count('POST /search/estimate'), 3);
+  assert.equal(api.count('POST /search'), 2);
+  assert.ok(await page.locator('#confirm').isHidden());
+  assert.ok(await page.locator('#error').isHidden(), 'no error shown for a failed estimate');
+  assert.equal(dialogs, 0, 'no window.confirm');
+  await page.close();
+});
+
+test('11. status line: engine and statements; a truncated search shows the limit note as text', async () => {
+  const page = await newPage();
+  const NOTE = 'phrase search: more than 200,000 candidate records, only the newest were checked <b id="note-html">narrow the range</b>';
+  // The status of a search (not /logs, /timeline, /estimate): truncated, with a note holding HTML,
+  // and a total over 100,000.
+  await page.route((url) => /^\/api\/v1\/search\/(?!estimate$)[^/]+$/.test(url.pathname), async (route) => {
+    if (route.request().method() !== 'GET') return route.fallback();
+    const response = await route.fetch();
+    const body = await response.json();
+    if (body && body.state === 'succeeded') Object.assign(body, { truncated: true, limit_note: NOTE, total: 1234567 });
+    return route.fulfill({ response, json: body });
+  });
+  const res = await search(page, QUERY);
+  assert.match(res.text, /(?<![\d,])1,234,567 hits\b/, res.text);
+  assert.match(res.text, /\b(embedded|athena) · \d[\d,]* statements?\b/, res.text);
+  assert.match(res.text, /scanned · .*\$\d/, res.text);
+  assert.ok(['embedded', 'athena'].includes(await page.locator('#status').getAttribute('data-engine')));
+  assert.match(await page.locator('#status').getAttribute('data-statements'), /^\d+$/);
+  const note = page.locator('#status .limit-note');
+  assert.equal(await note.textContent(), NOTE, 'the note, verbatim');
+  assert.equal(await page.locator('#note-html, #status b').count(), 0, 'the note is not parsed as HTML');
+  await shot(page, '11-limit-note');
+  await page.close();
+
+  // Without a route: the server's own status line, not truncated.
+  const plain = await newPage();
+  const real = await search(plain, QUERY);
+  assert.match(real.text, /\b(embedded|athena) · \d[\d,]* statements?\b/, real.text);
+  assert.equal(await plain.locator('#status .limit-note').count(), 0);
+  const status = await apiCall('GET', `/search/${encodeURIComponent(real.id)}`);
+  assert.equal(status.status, 200);
+  assert.equal(status.body.truncated, false);
+  assert.ok(['embedded', 'athena'].includes(status.body.engine), JSON.stringify(status.body));
+  assert.equal(typeof status.body.statements, 'number');
+  // The engine named is the server's; the count shown is the one at the end of the search
+  // (reading pages may run more statements afterwards).
+  const shown = new RegExp(`\\b${status.body.engine} · ([\\d,]+) statements?\\b`).exec(real.text);
+  assert.ok(shown, `${status.body.engine} in ${real.text}`);
+  assert.ok(Number(shown[1].replace(/,/g, '')) <= status.body.statements, `${shown[1]} <= ${status.body.statements}`);
+  await plain.close();
+});
+
+test('12. "/" focuses the query box and selects the query, without typing a slash', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/`);
+  const query = page.locator('#query');
+  const focused = () => page.evaluate(() => document.activeElement.id);
+  const selection = () => page.evaluate(() => {
+    const q = document.querySelector('#query');
+    return [q.selectionStart, q.selectionEnd];
+  });
+  // On load the page focuses the box: "/" still only focuses it.
+  assert.equal(await focused(), 'query');
+  await page.keyboard.press('/');
+  assert.equal(await query.inputValue(), '');
+  // From elsewhere in the page: focus and select; typing replaces the query.
+  await page.keyboard.type('abc');
+  await page.locator('body').click({ position: { x: 5, y: 400 } });
+  assert.notEqual(await focused(), 'query');
+  await page.keyboard.press('/');
+  assert.equal(await focused(), 'query');
+  assert.equal(await query.inputValue(), 'abc');
+  assert.deepEqual(await selection(), [0, 3]);
+  await page.keyboard.type('x');
+  assert.equal(await query.inputValue(), 'x');
+  // While typing in the box a slash is a character (paths).
+  await page.keyboard.type('/var');
+  assert.equal(await query.inputValue(), 'x/var');
+  // From a button (a preset): focus, no slash.
+  await page.locator('[data-preset="1h"]').click();
+  await page.keyboard.press('/');
+  assert.equal(await focused(), 'query');
+  assert.equal(await query.inputValue(), 'x/var');
+  // After a search sent with Enter the box keeps the focus: "/" selects the query again.
+  await openWithRange(page, QUERY);
+  await query.fill(QUERY);
+  await query.press('Enter');
+  await waitSearch(page);
+  await page.keyboard.press('/');
+  assert.equal(await query.inputValue(), QUERY);
+  assert.deepEqual(await selection(), [0, QUERY.length]);
+  // In the from/to inputs "/" is typed as usual.
+  await page.locator('#range-from').fill('');
+  await page.locator('#range-from').press('/');
+  assert.equal(await page.locator('#range-from').inputValue(), '/');
+  assert.equal(await focused(), 'range-from');
   await page.close();
 });

@@ -44,20 +44,30 @@ INJECTIONS = [
 
 
 def explain(minerva_bin, data, query):
-    proc = helpers.run_minerva(minerva_bin, ["search", "--explain", "--data", str(data), "--", query])
-    assert proc.returncode == 0, proc.stderr
+    """The index lookup each engine would be sent (the last statement it prints), and whether
+    it is exact. `--explain` prints one statement per line, exactly as sent."""
     blocks = {}
-    for block in proc.stdout.split("-- ")[1:]:
-        header, sql = block.split("\n", 1)
-        name, exact = header.split(" (exact: ")
-        blocks[name] = (sql.strip().rstrip(";"), exact.startswith("true"))
+    for engine in ("embedded", "athena"):
+        proc = helpers.run_minerva(
+            minerva_bin,
+            ["search", "--explain", "--engine", engine, "--data", str(data), "--", query],
+        )
+        assert proc.returncode == 0, proc.stderr
+        header, *statements = proc.stdout.splitlines()
+        assert header.startswith(f"-- {engine} (exact: "), header
+        assert statements and all(s.endswith(";") for s in statements), proc.stdout
+        exact = header.endswith("(exact: true)")
+        # Exact queries send the summary then the lookup; phrases send the candidate lookup.
+        assert len(statements) == (2 if exact else 1), proc.stdout
+        blocks["datafusion" if engine == "embedded" else engine] = (
+            statements[-1].rstrip(";"), exact)
     return blocks
 
 
 def search_hits(minerva_bin, data, query):
     proc = helpers.run_minerva(
         minerva_bin,
-        ["search", "--output", "jsonl", "--limit", "100000", "--data", str(data), "--", query],
+        ["search", "--output", "jsonl", "--limit", "0", "--data", str(data), "--", query],
     )
     assert proc.returncode in (0, 1), f"exit {proc.returncode}: {proc.stderr}"
     hits = [json.loads(line) for line in proc.stdout.splitlines()]

@@ -87,6 +87,8 @@ export async function request(method, path, body, { signal } = {}) {
 
 export const api = {
   startSearch: (query, start, end) => request('POST', '/search', { query, start, end }),
+  /** Upper bound of what a search would scan and cost (nothing is run). */
+  estimate: (query, start, end, opts) => request('POST', '/search/estimate', { query, start, end }, opts),
   status: (id, opts) => request('GET', `/search/${encodeURIComponent(id)}`, undefined, opts),
   cancel: (id) => request('DELETE', `/search/${encodeURIComponent(id)}`),
   logs(id, offset, limit, tag, opts) {

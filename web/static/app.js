@@ -1,9 +1,12 @@
-// minerva web UI: state (kept in the URL), the search lifecycle (start, poll, cancel), status,
-// tags, paging and export. See search-api/API.md for the API.
+// minerva web UI: state (kept in the URL), the search lifecycle (cost check, start, poll,
+// cancel), status, tags, paging and export. See search-api/API.md for the API.
 
-import { api, downloadWithToken, exportUrl, getToken, onUnauthorized, setToken } from './api.js';
+import { api, downloadWithToken, exportUrl, getToken } from './api.js';
+import { tokenPrompt } from './auth.js';
+import { CostGate, estimateSummary, needsCheck } from './estimate.js';
 import { fmtInput, fmtInt, parseInput, prefixTerms, toIso, tzLabel } from './format.js';
 import { addClause } from './jsontree.js';
+import { queryKeys } from './keys.js';
 import { Results, refreshTimes } from './results.js';
 import { commit as commitState, initialState, resolveRange, searchKey, stateFromUrl } from './state.js';
 import { assignColors, renderTags as drawTags, seriesOf } from './tags.js';
@@ -22,6 +25,7 @@ const ui = {
   prev: [$('prev-page'), $('prev-page-bottom')], next: [$('next-page'), $('next-page-bottom')],
   exports: { jsonl: $('export-jsonl'), csv: $('export-csv') },
   auth: $('auth'), authForm: $('auth-form'), authMsg: $('auth-msg'), token: $('token-input'),
+  confirm: { strip: $('confirm'), text: $('confirm-text'), run: $('confirm-run'), cancel: $('confirm-cancel') },
 };
 
 // What the URL holds (state.js).
@@ -130,8 +134,21 @@ function resetView(message) {
   setExports(null);
 }
 
-async function runSearch() {
+/** The loading look of a search about to start. */
+function showStarting(text = 'starting…') {
+  setStatus(ui.status, 'queued', [text]);
+  ui.cancelBtn.disabled = false;
+  timeline.clear('loading');
+  renderTags({}, true);
+  resetView('');
+  ui.results.dataset.state = 'loading';
+  results.skeleton();
+}
+
+/** Runs the state's search; a long range is cost-checked first, unless `rerun` (same search). */
+async function runSearch({ rerun = false } = {}) {
   const my = ++gen;
+  gate.dismiss();
   stopCurrent();
   hideError();
   const [startMs, endMs] = resolveRange(state);
@@ -146,17 +163,31 @@ async function runSearch() {
     resetView(IDLE_HINT);
     return;
   }
-  cur = { id: null, key: searchKey(state), q, startMs, endMs, status: null, done: false };
-  const search = cur;
+  cur = null;
   ui.status.dataset.searchId = '';
   ui.status.dataset.total = '';
-  setStatus(ui.status, 'queued', ['starting…']);
-  ui.cancelBtn.disabled = false;
-  timeline.clear('loading');
-  renderTags({}, true);
-  resetView('');
-  ui.results.dataset.state = 'loading';
-  results.skeleton();
+  const check = !rerun && needsCheck(startMs, endMs);
+  showStarting(check ? 'checking the cost…' : 'starting…');
+  if (check) {
+    const answer = await gate.check(q, startMs, endMs, () => {
+      setStatus(ui.status, 'held', ['waiting for Run or Cancel']);
+      timeline.clear('idle', 'waiting for Run or Cancel');
+      renderTags({});
+      resetView('');
+    });
+    if (my !== gen || answer === 'stale') return;
+    if (answer === 'cancel') {
+      setStatus(ui.status, 'idle', ['Search not run.']);
+      ui.cancelBtn.disabled = true;
+      timeline.clear('idle', 'search not run');
+      const why = gate.last ? ` it may scan ${estimateSummary(gate.last)}.` : '';
+      resetView(`Search not run:${why} Narrow the time range, or search again and press Run.`);
+      return;
+    }
+    showStarting();
+  }
+  cur = { id: null, key: searchKey(state), q, startMs, endMs, status: null, done: false };
+  const search = cur;
   let st;
   try {
     const { id } = await api.startSearch(q, toIso(startMs), toIso(endMs));
@@ -224,7 +255,7 @@ async function runSearch() {
 function rerunExpired(e) {
   if (e && e.status === 404 && Date.now() - lastRerun > 10000) {
     lastRerun = Date.now();
-    runSearch();
+    runSearch({ rerun: true });
     return true;
   }
   return false;
@@ -354,38 +385,23 @@ function onFilter(clause, exclude) {
 // ---- wiring ------------------------------------------------------------------------------
 
 const timeline = new Timeline($('timeline'), $('legend'), { series: seriesOf, onZoom: zoom });
+const gate = new CostGate(ui.confirm, api.estimate);
 const results = new Results(ui.results.tBodies[0], {
   tz: () => state.tz,
   color: (tag) => seriesOf(tag).color,
   onFilter,
 });
 
-let authWaiters = [];
-onUnauthorized((rejected) => new Promise((resolve) => {
-  authWaiters.push(resolve);
-  ui.authMsg.textContent = rejected
-    ? 'The server rejected the token. Enter a valid token (kept in this tab only).'
-    : 'This server needs a bearer token. It is kept in this tab only (sessionStorage).';
-  ui.auth.hidden = false;
-  ui.token.value = '';
-  ui.token.focus();
-}));
-ui.authForm.addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  const token = ui.token.value.trim();
-  if (!token) return;
-  setToken(token);
-  ui.auth.hidden = true;
-  const waiters = authWaiters;
-  authWaiters = [];
-  for (const w of waiters) w();
-});
+tokenPrompt({ box: ui.auth, form: ui.authForm, msg: ui.authMsg, input: ui.token });
+const keys = queryKeys(ui.query);
 
 ui.form.addEventListener('submit', (ev) => {
   ev.preventDefault();
   submit();
+  keys.arm();
 });
 ui.cancelBtn.addEventListener('click', () => {
+  gate.cancel();
   if (!cur || cur.done) return;
   cur.cancelRequested = true;
   ui.cancelBtn.disabled = true;
@@ -422,6 +438,7 @@ for (const b of document.querySelectorAll('.example')) {
     ui.query.value = b.dataset.example;
     submit();
     ui.query.focus();
+    keys.arm();
   });
 }
 ui.tags.addEventListener('click', (ev) => {
@@ -443,18 +460,6 @@ for (const [format, a] of Object.entries(ui.exports)) {
   });
 }
 $('error-close').addEventListener('click', hideError);
-
-document.addEventListener('keydown', (ev) => {
-  if (ev.key !== '/' || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-  const t = ev.target;
-  if (t instanceof HTMLElement && (t.isContentEditable || t.closest('input, textarea, select'))) return;
-  ev.preventDefault();
-  ui.query.focus();
-  ui.query.select();
-});
-ui.query.addEventListener('keydown', (ev) => {
-  if (ev.key === 'Escape') ui.query.blur();
-});
 
 window.addEventListener('popstate', () => {
   const prev = state;
@@ -489,4 +494,5 @@ else {
   timeline.clear('idle');
   resetView(IDLE_HINT);
   ui.query.focus();
+  keys.arm();
 }

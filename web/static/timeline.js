@@ -1,7 +1,7 @@
 // Timeline histogram: an SVG drawn by hand, bars stacked by tag, a legend; click a bar to zoom
 // to its bucket, drag across bars to zoom to the span.
 
-import { fmtAxis, fmtInt, fmtTimestamp, parseIso } from './format.js';
+import { fmtAxis, fmtInt, fmtTimestamp, parseIso, toIso } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const HEIGHT = 118;
@@ -13,9 +13,15 @@ function svgEl(tag, attrs) {
   return e;
 }
 
-/** How many buckets to ask for at the container's width (60–100). */
+/** Bucket counts that divide 2520: the server's buckets are then all equally wide. */
+export const BUCKET_COUNTS = [60, 63, 70, 72, 84, 90];
+
+/** How many buckets to ask for at the container's width: ~10 px each, a divisor of 2520 in 60–90. */
 export function bucketCountFor(width) {
-  return Math.max(60, Math.min(100, Math.floor((width - M.left - M.right) / 10)));
+  const want = Math.max(60, Math.min(100, Math.floor((width - M.left - M.right) / 10)));
+  let best = BUCKET_COUNTS[0];
+  for (const n of BUCKET_COUNTS) if (Math.abs(n - want) < Math.abs(best - want)) best = n;
+  return best;
 }
 
 export class Timeline {
@@ -82,6 +88,21 @@ export class Timeline {
     return [Math.floor(start), Math.min(Math.ceil(end), endAll)];
   }
 
+  /**
+   * x of each bucket's left edge and of the right end (n + 1 values): from each bucket's own
+   * start and the range end, so nearly equal buckets are drawn as they are; equal steps when a
+   * time is missing.
+   */
+  edges(left, plotW) {
+    const d = this.data;
+    const n = d.buckets.length;
+    const t0 = parseIso(d.start);
+    const t1 = parseIso(d.end);
+    const times = d.buckets.map((b) => parseIso(b.start)).concat([t1]);
+    const ok = t1 > t0 && times.every((t, i) => !Number.isNaN(t) && t >= t0 && t <= t1 && (i === 0 || t >= times[i - 1]));
+    return times.map((t, i) => left + (ok ? ((t - t0) / (t1 - t0)) * plotW : n ? (i / n) * plotW : 0));
+  }
+
   render() {
     const d = this.data;
     this.box.replaceChildren();
@@ -92,7 +113,9 @@ export class Timeline {
     svg.classList.add('timeline-svg');
     const plotW = width - M.left - M.right;
     const plotH = HEIGHT - M.top - M.bottom;
-    const bw = n ? plotW / n : plotW;
+    const bw = n ? plotW / n : plotW; // mean width
+    const xs = this.edges(M.left, plotW);
+    const w = (i) => xs[i + 1] - xs[i];
 
     // Stack per series, series ordered by total count (largest at the bottom).
     const totals = new Map();
@@ -131,7 +154,7 @@ export class Timeline {
     const spanMs = parseIso(d.end) - startMs;
     const every = Math.max(1, Math.ceil(120 / bw));
     for (let i = 0; i < n; i += every) {
-      const x = M.left + i * bw;
+      const x = xs[i];
       svg.appendChild(svgEl('line', { x1: x, x2: x, y1: M.top + plotH, y2: M.top + plotH + 4, class: 'axis' }));
       const t = svgEl('text', { x: x + 2, y: HEIGHT - 5, class: 'xlabel' });
       t.textContent = fmtAxis(parseIso(d.buckets[i].start), this.tz, spanMs);
@@ -141,13 +164,13 @@ export class Timeline {
     // Bars.
     const gap = bw > 4 ? 1 : 0;
     for (let i = 0; i < n; i++) {
-      const x = M.left + i * bw;
+      const x = xs[i];
       let acc = 0;
       for (const { s } of order) {
         const v = stacks[i].get(s.key);
         if (!v) continue;
         const h = Math.max(1, y(v));
-        const r = svgEl('rect', { x: x + gap / 2, y: M.top + plotH - y(acc) - h, width: Math.max(1, bw - gap), height: h, class: 'seg' });
+        const r = svgEl('rect', { x: x + gap / 2, y: M.top + plotH - y(acc) - h, width: Math.max(1, w(i) - gap), height: h, class: 'seg' });
         r.style.fill = s.color;
         if (activeKey && s.key !== activeKey) r.classList.add('dim');
         svg.appendChild(r);
@@ -159,11 +182,12 @@ export class Timeline {
       const b = d.buckets[i];
       let total = 0;
       for (const v of stacks[i].values()) total += v;
-      const hit = svgEl('rect', { x: M.left + i * bw, y: M.top, width: bw, height: plotH, class: 'hit-area' });
+      const hit = svgEl('rect', { x: xs[i], y: M.top, width: Math.max(0, w(i)), height: plotH, class: 'hit-area' });
       hit.dataset.bucket = String(i);
       hit.dataset.count = String(total);
       const title = svgEl('title');
-      const lines = [`${fmtTimestamp(b.start, this.tz, 0)} · ${fmtInt(total)} hits`];
+      const [, end] = this.span(i, i);
+      const lines = [`${fmtTimestamp(b.start, this.tz, 0)} – ${fmtTimestamp(toIso(end), this.tz, 0)} · ${fmtInt(total)} hits`];
       for (const [tag, c] of Object.entries(b.counts || {}).sort((p, q) => q[1] - p[1]).slice(0, 12)) lines.push(`${tag}: ${fmtInt(c)}`);
       title.textContent = lines.join('\n');
       hit.appendChild(title);
@@ -172,7 +196,7 @@ export class Timeline {
     const sel = svgEl('rect', { x: 0, y: M.top, width: 0, height: plotH, class: 'selection' });
     sel.style.display = 'none';
     svg.appendChild(sel);
-    this.bindDrag(svg, sel, bw, n);
+    this.bindDrag(svg, sel, xs);
     this.box.appendChild(svg);
     if (!max) {
       const empty = document.createElement('div');
@@ -183,17 +207,20 @@ export class Timeline {
     this.renderLegend(order);
   }
 
-  bindDrag(svg, sel, bw, n) {
+  /** Click and drag over the buckets whose edges are at `xs`. */
+  bindDrag(svg, sel, xs) {
+    const n = xs.length - 1;
     const index = (ev) => {
-      const r = svg.getBoundingClientRect();
-      const i = Math.floor((ev.clientX - r.left - M.left) / bw);
-      return Math.max(0, Math.min(n - 1, i));
+      const x = ev.clientX - svg.getBoundingClientRect().left;
+      let i = 0;
+      while (i < n - 1 && x >= xs[i + 1]) i++;
+      return i;
     };
     const show = (a, b) => {
       const lo = Math.min(a, b);
       const hi = Math.max(a, b);
-      sel.setAttribute('x', String(M.left + lo * bw));
-      sel.setAttribute('width', String((hi - lo + 1) * bw));
+      sel.setAttribute('x', String(xs[lo]));
+      sel.setAttribute('width', String(xs[hi + 1] - xs[lo]));
       sel.style.display = '';
     };
     svg.addEventListener('pointerdown', (ev) => {

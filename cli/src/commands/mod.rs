@@ -1,5 +1,7 @@
 //! One module per subcommand: parse flags, build the library's config, call the library.
 
+pub mod athena;
+pub mod engine;
 pub mod generate;
 pub mod index;
 pub mod merge;

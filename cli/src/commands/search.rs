@@ -3,15 +3,18 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
-use minerva_core::layout::Hour;
+use futures::StreamExt;
 use minerva_core::query::parse;
-use minerva_core::sql::{Dialect, SearchScope, Tables, index_sql};
-use minerva_search::{EmbeddedEngine, Hit, SearchRequest, find, page, rfc3339};
-use minerva_store::{DataStore, Location};
+use minerva_search::{
+    EmbeddedLimits, Hit, SearchBackend, SearchRequest, SearchState, SearchStatus, rfc3339,
+};
+
+use super::engine::EngineArgs;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -36,9 +39,9 @@ pub enum ColorChoice {
 /// Flags of `minerva search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Where the index lives: a local folder or s3://bucket/prefix.
-    #[arg(long, env = "MINERVA_DATA", default_value = "./minerva-data")]
-    data: String,
+    /// Engine and index location.
+    #[command(flatten)]
+    engine: EngineArgs,
     /// Start of the time range (RFC 3339). Default: the beginning of time.
     #[arg(long, conflicts_with = "since")]
     from: Option<String>,
@@ -51,7 +54,7 @@ pub struct SearchArgs {
     /// Only these tags (repeatable).
     #[arg(long)]
     tag: Vec<String>,
-    /// Most hits printed.
+    /// Most hits printed; 0 prints every hit (streamed page by page, bounded memory).
     #[arg(long, default_value_t = 100)]
     limit: usize,
     /// Hits skipped before printing (paging).
@@ -63,10 +66,10 @@ pub struct SearchArgs {
     /// Colour matched terms in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// Print time taken, files and bytes read to stderr.
+    /// Print the exact total, time taken, statements and bytes read to stderr.
     #[arg(long)]
     stats: bool,
-    /// Print the SQL (DataFusion and Athena) instead of running it.
+    /// Print the statements the engine would be sent, exactly, instead of running them.
     #[arg(long)]
     explain: bool,
     /// The query, e.g. `10.1.2.3`, `user=alice -root`, `"failed password"`.
@@ -108,96 +111,131 @@ fn time_range(args: &SearchArgs) -> anyhow::Result<(i64, i64)> {
     Ok((from, to))
 }
 
+/// Hits per page request.
+const PAGE: usize = 1000;
+
 /// Runs the command.
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let text = args.query.join(" ");
     let query = parse(&text).map_err(|e| anyhow::anyhow!("query: {e}"))?;
     let (from_us, to_us) = time_range(&args)?;
-    anyhow::ensure!(
-        (1..=100_000).contains(&args.limit),
-        "--limit must be 1-100000"
-    );
-    if args.explain {
-        let scope = SearchScope {
-            from: Hour::of_micros(from_us),
-            to: Hour::of_micros(to_us - 1),
-            tags: args.tag.clone(),
-            limit: minerva_search::execute::CANDIDATE_LIMIT,
-        };
-        for (name, dialect, tables) in [
-            ("datafusion", Dialect::DataFusion, Tables::default()),
-            ("athena", Dialect::Athena, Tables::new(Some("minerva"))?),
-        ] {
-            let sql = index_sql(&query, &scope, &tables, dialect)?;
-            println!("-- {name} (exact: {})\n{};", sql.exact, sql.sql);
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let data = DataStore::open(&Location::parse(&args.data)?)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     let request = SearchRequest {
         query: query.clone(),
         from_us,
         to_us,
         tags: args.tag.clone(),
     };
-    let (matched, hits, engine_read) = runtime.block_on(async {
-        let engine = EmbeddedEngine::open(&data)?;
-        let matched = find(&engine, &request).await?;
-        let hits = page(&engine, &matched.hits, args.offset, args.limit).await?;
-        anyhow::Ok((matched, hits, engine.read_stats()))
-    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
     };
     let terms: Vec<String> = query.leaves().flat_map(|m| m.tokens.clone()).collect();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for hit in &hits {
-        match args.output {
-            OutputFormat::Jsonl => writeln!(out, "{}", hit.to_json())?,
-            OutputFormat::Text => writeln!(out, "{}", text_line(hit, &terms, color))?,
+    runtime.block_on(async {
+        if args.explain {
+            let backend = args.engine.explain_backend()?;
+            let statements = backend.explain(&request)?;
+            let exact = statements.len() > 1;
+            println!("-- {} (exact: {exact})", backend.engine());
+            for sql in statements {
+                println!("{sql};");
+            }
+            return Ok(ExitCode::SUCCESS);
         }
-    }
-    out.flush()?;
-    if args.stats {
-        let fetch_read = engine_read.since(matched.read);
-        eprintln!(
-            "{} hits{} ({} candidates, lookup {}) in {:.3} s; read {} bytes in {} requests \
-             from {} files (index lookup: {} bytes, {} of {} row groups read, {} rows skipped \
-             by the page index; message fetch: {} bytes)",
-            matched.hits.len(),
-            if matched.truncated {
-                "+ (candidate limit reached)"
-            } else {
-                ""
-            },
-            matched.candidates,
-            if matched.exact_lookup {
-                "exact"
-            } else {
-                "checked against messages"
-            },
-            matched.elapsed.as_secs_f64(),
-            engine_read.bytes,
-            engine_read.requests,
-            engine_read.files,
-            matched.read.bytes,
-            matched.scan.row_groups_read,
-            matched.scan.row_groups,
-            matched.scan.page_rows_pruned,
-            fetch_read.bytes,
-        );
-    }
-    Ok(if matched.hits.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+        let backend = args.engine.backend(EmbeddedLimits::default()).await?;
+        let started = Instant::now();
+        let id = backend.submit(request).await?;
+        let status = wait(backend.as_ref(), &id).await?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut printed = 0usize;
+        let mut write = |hits: &[Hit]| -> anyhow::Result<()> {
+            for hit in hits {
+                match args.output {
+                    OutputFormat::Jsonl => writeln!(out, "{}", hit.to_json())?,
+                    OutputFormat::Text => writeln!(out, "{}", text_line(hit, &terms, color))?,
+                }
+            }
+            printed += hits.len();
+            Ok(())
+        };
+        if args.limit == 0 {
+            let mut skip = args.offset;
+            let mut pages = backend.hits(&id).await?;
+            while let Some(page) = pages.next().await {
+                let page = page?;
+                let from = skip.min(page.len());
+                skip -= from;
+                write(&page[from..])?;
+            }
+        } else {
+            let mut offset = args.offset;
+            let end = args.offset.saturating_add(args.limit);
+            while offset < end && (offset as u64) < status.total {
+                let page = backend
+                    .page(&id, offset, PAGE.min(end - offset), None)
+                    .await?;
+                if page.hits.is_empty() {
+                    break;
+                }
+                offset += page.hits.len();
+                write(&page.hits)?;
+            }
+        }
+        out.flush()?;
+        drop(out);
+        let shown_end = args.offset as u64 + printed as u64;
+        if args.limit > 0 && shown_end < status.total {
+            eprintln!(
+                "minerva: {} more hits not shown (--offset {shown_end} for the next ones, \
+                 --limit 0 for all)",
+                status.total - shown_end
+            );
+        }
+        if let Some(note) = &status.limit_note {
+            eprintln!("minerva: result truncated: {note}");
+        }
+        if args.stats {
+            let read = backend.status(&id).await.map_or(status.read, |s| s.read);
+            eprintln!(
+                "{} hits (exact total{}) in {:.3} s on {}; {} statements; read {} bytes in {} \
+                 requests from {} files; Athena cost ${:.6}",
+                status.total,
+                if status.truncated { ", truncated" } else { "" },
+                started.elapsed().as_secs_f64(),
+                backend.engine(),
+                read.statements,
+                read.bytes,
+                read.requests,
+                read.files,
+                status.cost_usd,
+            );
+        }
+        anyhow::Ok(if status.total == 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     })
+}
+
+/// Polls a search until it is final; a failed search is an error.
+async fn wait(backend: &dyn SearchBackend, id: &str) -> anyhow::Result<SearchStatus> {
+    let mut delay = Duration::from_millis(5);
+    loop {
+        let status = backend.status(id).await?;
+        match &status.state {
+            SearchState::Succeeded => return Ok(status),
+            SearchState::Failed { reason } => anyhow::bail!("the search failed: {reason}"),
+            SearchState::Cancelled => anyhow::bail!("the search was cancelled"),
+            SearchState::Queued | SearchState::Running => {}
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(500));
+    }
 }
 
 /// `time  tag  source:line  message`, with matched terms in bold red when `color`.

@@ -12,16 +12,18 @@ use anyhow::Context;
 use clap::Args;
 use minerva_indexer::{IndexerConfig, Progress, TailPlanner, index_inputs, list_inputs};
 use minerva_merger::{HourSelection, MergeConfig, merge};
-use minerva_search::{EmbeddedBackend, EmbeddedLimits};
+use minerva_search::EmbeddedLimits;
 use minerva_search_api::{ApiConfig, ApiLimits, ApiToken, AppState, router};
 use minerva_store::{DataStore, Location};
+
+use super::engine::{EngineArgs, EngineName};
 
 /// Flags of `minerva serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Where the index lives: a local folder or s3://bucket/prefix.
-    #[arg(long, env = "MINERVA_DATA", default_value = "./minerva-data")]
-    data: String,
+    /// Engine and index location.
+    #[command(flatten)]
+    engine: EngineArgs,
     /// Address to listen on. Anything but loopback needs a token.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -65,8 +67,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "refusing to listen on {} without a token: set MINERVA_API_TOKEN (or --token)",
         args.listen.ip()
     );
-    let location = Location::parse(&args.data)?;
-    let data = DataStore::open(&location)?;
+    let athena = args.engine.engine == EngineName::Athena;
+    anyhow::ensure!(
+        !(athena && args.watch.is_some()),
+        "--watch indexes into a local folder: it does not combine with --engine athena"
+    );
     let mut limits = EmbeddedLimits {
         ttl: Duration::from_secs(args.search_ttl_minutes.max(1) * 60),
         ..EmbeddedLimits::default()
@@ -89,7 +94,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let state = AppState {
-            backend: Arc::new(EmbeddedBackend::new(data.clone(), limits)?),
+            backend: args.engine.backend(limits).await?,
             config: Arc::new(ApiConfig {
                 token,
                 limits: api_limits,
@@ -99,7 +104,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         let address = listener.local_addr()?;
-        if let Some(dir) = args.watch.clone() {
+        let data = match athena {
+            // Athena searches the team's tables; indexing and merging happen in AWS.
+            true => None,
+            false => Some(DataStore::open(&Location::parse(&args.engine.data)?)?),
+        };
+        if let (Some(dir), Some(data)) = (args.watch.clone(), &data) {
+            let location = Location::parse(&args.engine.data)?;
             let interval = Duration::from_millis(args.watch_interval_ms.max(50));
             let skip = match &location {
                 Location::Local(path) => Some(path.clone()),
@@ -107,11 +118,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             };
             tokio::spawn(watch(dir, data.clone(), skip, interval));
         }
-        if args.merge_every_minutes > 0 {
+        if let (true, Some(data)) = (args.merge_every_minutes > 0, &data) {
             let every = Duration::from_secs(args.merge_every_minutes * 60);
             tokio::spawn(merge_hourly(data.clone(), every));
         }
-        println!("minerva: serving {} at http://{address}/", data.display);
+        println!(
+            "minerva: serving {} at http://{address}/",
+            args.engine.describe()
+        );
         axum::serve(listener, router(state))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

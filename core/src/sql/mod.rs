@@ -1,30 +1,39 @@
 //! Renders a parsed [`Query`] into SQL, in one place, for two dialects: DataFusion (embedded
-//! engine) and Athena (Trino).
+//! engine) and Athena (Trino). Every statement a backend sends comes from here; the golden
+//! files under `tests/golden/sql/` show them all.
 //!
-//! A search runs in two steps, both rendered here:
+//! A search is made of these statements:
 //!
 //! 1. [`index_sql`]: the index lookup. Every leaf of the query becomes a `SELECT object_id,
-//!    seq, timestamp, dt FROM indices WHERE dt BETWEEN … AND term = …`; AND, OR and NOT become
-//!    `INTERSECT`, `UNION` and `EXCEPT`, and the outer `SELECT DISTINCT` returns each record
-//!    once (a term found in two fields of a record, or a record in both a merge's inputs and
-//!    its output while the merger runs). The result is ordered newest first and capped.
-//! 2. [`messages_sql`]: the message fetch for one page of hits, with literal partition and id
+//!    seq, timestamp, dt, tag FROM indices WHERE dt BETWEEN … AND term = …` (module `set`);
+//!    AND, OR and NOT become `INTERSECT`, `UNION` and `EXCEPT`, and the outer `SELECT DISTINCT`
+//!    returns each record once (a term found in two fields of a record, or a record in both a
+//!    merge's inputs and its output while the merger runs), within the exact time range,
+//!    newest first, optionally one window of rows.
+//! 2. [`summary_sql`]: per tag and fine time bin, how many records match — exact totals, tag
+//!    counts and timeline without reading a message or keeping a candidate.
+//! 3. [`messages_sql`]: the message fetch for one page of hits, with literal partition and id
 //!    lists so both engines read only the files and row groups that hold those records.
+//! 4. [`fields_sql`]: the field-name census of a range.
 //!
 //! The index lookup is exact for terms and prefixes. A phrase (several tokens that must be
 //! adjacent) is looked up as the AND of its tokens, and a NOT over a phrase is left out: the
 //! lookup then returns a superset ([`IndexSql::exact`] is false) that the caller narrows by
 //! checking each candidate record (see `minerva-search`).
 //!
-//! User text reaches SQL only through [`string_literal`].
+//! User text reaches SQL only through [`string_literal`]; identifiers only through the
+//! validated [`Tables`].
 
+pub mod ddl;
+mod set;
 #[cfg(test)]
 mod tests;
 
 use std::fmt::Write;
 
 use crate::layout::Hour;
-use crate::query::{Match, Query};
+use crate::query::Query;
+use set::{KEY_COLUMNS, SetRenderer};
 
 /// Target SQL engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,17 +118,75 @@ fn identifier(name: &str) -> Result<String, SqlError> {
     }
 }
 
-/// What a search covers besides the query.
+/// What a search covers besides the query: an exact time range and a tag filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchScope {
-    /// First hour (inclusive).
-    pub from: Hour,
-    /// Last hour (inclusive).
-    pub to: Hour,
+    /// Start of the range (inclusive), microseconds since the epoch, UTC.
+    pub from_us: i64,
+    /// End of the range (exclusive).
+    pub to_us: i64,
     /// Only these tags, when not empty.
     pub tags: Vec<String>,
-    /// Most candidates returned by the index lookup.
-    pub limit: usize,
+}
+
+impl SearchScope {
+    /// First hour of the range.
+    pub fn first_hour(&self) -> Hour {
+        Hour::of_micros(self.from_us)
+    }
+
+    /// Last hour of the range (inclusive).
+    pub fn last_hour(&self) -> Hour {
+        Hour::of_micros(self.to_us.max(self.from_us + 1) - 1)
+    }
+
+    /// `dt >= … AND dt <= …` [`AND tag IN (…)`]: what prunes partitions and row groups.
+    fn partition_filter(&self) -> Result<String, SqlError> {
+        let mut sql = format!(
+            "dt >= {} AND dt <= {}",
+            string_literal(&self.first_hour().dt())?,
+            string_literal(&self.last_hour().dt())?,
+        );
+        if !self.tags.is_empty() {
+            let tags = self
+                .tags
+                .iter()
+                .map(|t| string_literal(t))
+                .collect::<Result<Vec<_>, _>>()?;
+            let _ = write!(sql, " AND tag IN ({})", tags.join(", "));
+        }
+        Ok(sql)
+    }
+
+    /// The exact time bounds on `"timestamp"` (the partitions are whole hours).
+    fn time_filter(&self, dialect: Dialect) -> Result<String, SqlError> {
+        Ok(format!(
+            "\"timestamp\" >= {} AND \"timestamp\" < {}",
+            timestamp_literal(self.from_us, dialect)?,
+            timestamp_literal(self.to_us, dialect)?,
+        ))
+    }
+}
+
+/// A UTC instant as a timestamp literal both engines compare with the `timestamp` column.
+pub fn timestamp_literal(timestamp_us: i64, dialect: Dialect) -> Result<String, SqlError> {
+    let time = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(timestamp_us)
+        .ok_or_else(|| SqlError::Unsupported(format!("time {timestamp_us} µs is out of range")))?;
+    let text = time.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    Ok(match dialect {
+        // DataFusion compares a UTC timestamp column with a zoned literal without surprises.
+        Dialect::DataFusion => format!("TIMESTAMP '{text}+00:00'"),
+        Dialect::Athena => format!("TIMESTAMP '{text}'"),
+    })
+}
+
+/// Which rows of the ordered lookup a statement returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Window {
+    /// Rows skipped.
+    pub offset: usize,
+    /// Rows returned at most (`None`: all).
+    pub limit: Option<usize>,
 }
 
 /// The rendered index lookup.
@@ -131,171 +198,95 @@ pub struct IndexSql {
     pub exact: bool,
 }
 
-struct Renderer<'a> {
-    scope: &'a SearchScope,
-    tables: &'a Tables,
-    exact: bool,
-    next_alias: usize,
-}
-
-/// Renders the index lookup for `query`.
+/// Renders the index lookup for `query`: the keys of the matching records (each once) within
+/// the exact time range, newest first (ties by object and record number, so the order is
+/// total and pages are stable), optionally one window of them.
 pub fn index_sql(
     query: &Query,
     scope: &SearchScope,
+    window: Window,
     tables: &Tables,
     dialect: Dialect,
 ) -> Result<IndexSql, SqlError> {
-    // Both dialects accept the same text for everything rendered here; the parameter keeps the
-    // call sites explicit and leaves room for dialect-specific spellings.
-    let _ = dialect;
-    let mut renderer = Renderer {
-        scope,
-        tables,
-        exact: true,
-        next_alias: 0,
-    };
+    let mut renderer = SetRenderer::new(scope, tables);
     let body = renderer.set(query)?;
-    let sql = format!(
-        "SELECT DISTINCT object_id, seq, \"timestamp\", dt, tag FROM ({body}) AS hits \
-         ORDER BY \"timestamp\" DESC, object_id, seq LIMIT {}",
-        scope.limit
+    let mut sql = format!(
+        "SELECT DISTINCT {KEY_COLUMNS} FROM ({body}) AS hits WHERE {} \
+         ORDER BY \"timestamp\" DESC, object_id, seq",
+        scope.time_filter(dialect)?
     );
+    match (dialect, window.offset, window.limit) {
+        (_, 0, None) => {}
+        (Dialect::DataFusion, offset, limit) => {
+            if let Some(limit) = limit {
+                let _ = write!(sql, " LIMIT {limit}");
+            }
+            if offset > 0 {
+                let _ = write!(sql, " OFFSET {offset}");
+            }
+        }
+        // Trino: OFFSET comes before LIMIT.
+        (Dialect::Athena, offset, limit) => {
+            if offset > 0 {
+                let _ = write!(sql, " OFFSET {offset}");
+            }
+            if let Some(limit) = limit {
+                let _ = write!(sql, " LIMIT {limit}");
+            }
+        }
+    }
     Ok(IndexSql {
         sql,
         exact: renderer.exact,
     })
 }
 
-impl Renderer<'_> {
-    /// A set expression (SELECT … [INTERSECT|UNION|EXCEPT …]) for `query`.
-    fn set(&mut self, query: &Query) -> Result<String, SqlError> {
-        match query {
-            Query::Match(m) => self.leaf(m),
-            Query::Or(children) => {
-                let mut parts = Vec::with_capacity(children.len());
-                for child in children {
-                    if matches!(child, Query::Not(_)) {
-                        return Err(SqlError::Unsupported(
-                            "NOT inside OR cannot be answered from the index; \
-                             rewrite it, e.g. `a OR (b -c)`"
-                                .into(),
-                        ));
-                    }
-                    parts.push(self.operand(child)?);
-                }
-                Ok(parts.join(" UNION "))
-            }
-            Query::And(children) => {
-                let (negative, positive): (Vec<&Query>, Vec<&Query>) =
-                    children.iter().partition(|c| matches!(c, Query::Not(_)));
-                if positive.is_empty() {
-                    return Err(SqlError::Unsupported(
-                        "a query needs at least one clause that is not negated".into(),
-                    ));
-                }
-                let mut sql = positive
-                    .iter()
-                    .map(|c| self.operand(c))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .join(" INTERSECT ");
-                for not in negative {
-                    let Query::Not(inner) = not else { continue };
-                    // Subtracting a superset would lose hits: only exact negations go to SQL.
-                    if !is_exact(inner) {
-                        self.exact = false;
-                        continue;
-                    }
-                    let _ = write!(sql, " EXCEPT {}", self.operand(inner)?);
-                }
-                Ok(sql)
-            }
-            Query::Not(_) => Err(SqlError::Unsupported(
-                "a query needs at least one clause that is not negated".into(),
-            )),
-        }
-    }
+/// Fine time bins of a summary: a multiple of every small bucket count, so a timeline of
+/// 1–10, 12, 14, 15, 18, 20, 21, 24, 28, 30, 35, 36, 40, 42, 45, 56, 60, 63, 70, 72, 84, 90,
+/// 105, 120, … buckets is made of whole bins, and any other count of buckets nearly equal ones.
+pub const SUMMARY_BINS: i64 = 2520;
 
-    /// A set expression usable as one operand of a chain: composite ones are wrapped.
-    fn operand(&mut self, query: &Query) -> Result<String, SqlError> {
-        let inner = self.set(query)?;
-        let single_leaf = matches!(query, Query::Match(m) if m.tokens.len() <= 1);
-        if single_leaf {
-            return Ok(inner);
-        }
-        self.next_alias += 1;
-        Ok(format!("SELECT * FROM ({inner}) AS q{}", self.next_alias))
-    }
-
-    /// One query leaf: a term, a prefix, or a phrase (as the AND of its tokens).
-    fn leaf(&mut self, m: &Match) -> Result<String, SqlError> {
-        if m.tokens.len() > 1 {
-            self.exact = false;
-        }
-        let mut selects = Vec::with_capacity(m.tokens.len());
-        for (i, token) in m.tokens.iter().enumerate() {
-            let prefix = m.prefix && i + 1 == m.tokens.len();
-            selects.push(self.select(m.field.as_deref(), token, prefix)?);
-        }
-        if selects.is_empty() {
-            return Err(SqlError::Unsupported("empty clause".into()));
-        }
-        Ok(selects.join(" INTERSECT "))
-    }
-
-    fn select(&self, field: Option<&str>, token: &str, prefix: bool) -> Result<String, SqlError> {
-        let mut sql = format!(
-            "SELECT object_id, seq, \"timestamp\", dt, tag FROM {} WHERE dt >= {} AND dt <= {}",
-            self.tables.indices,
-            string_literal(&self.scope.from.dt())?,
-            string_literal(&self.scope.to.dt())?,
-        );
-        if !self.scope.tags.is_empty() {
-            let tags = self
-                .scope
-                .tags
-                .iter()
-                .map(|t| string_literal(t))
-                .collect::<Result<Vec<_>, _>>()?;
-            let _ = write!(sql, " AND tag IN ({})", tags.join(", "));
-        }
-        if let Some(field) = field {
-            let _ = write!(sql, " AND field = {}", string_literal(field)?);
-        }
-        if prefix {
-            let literal = string_literal(token)?;
-            // The range lets row-group statistics skip files sorted by term.
-            let _ = write!(sql, " AND term >= {literal}");
-            if let Some(upper) = prefix_upper_bound(token) {
-                let _ = write!(sql, " AND term < {}", string_literal(&upper)?);
-            }
-            let _ = write!(sql, " AND starts_with(term, {literal})");
-        } else {
-            let _ = write!(sql, " AND term = {}", string_literal(token)?);
-        }
-        Ok(sql)
-    }
+/// Width of one summary bin of `[from_us, to_us)` in microseconds: the range divided by
+/// [`SUMMARY_BINS`], rounded up (so the bins cover the range).
+pub fn summary_bin_width_us(from_us: i64, to_us: i64) -> i64 {
+    let span = (to_us - from_us).max(1);
+    (span + SUMMARY_BINS - 1) / SUMMARY_BINS
 }
 
-/// True when the index lookup for `query` is exact (no phrase anywhere).
-fn is_exact(query: &Query) -> bool {
-    match query {
-        Query::Match(m) => m.tokens.len() <= 1,
-        Query::And(c) | Query::Or(c) => c.iter().all(is_exact),
-        Query::Not(inner) => is_exact(inner),
+/// Renders the summary of an exact query: matching records per tag and time bin (columns
+/// `tag`, `bin`, `n`; bin `i` covers `[from + i·w, from + (i+1)·w)` with `w` =
+/// [`summary_bin_width_us`]). Totals, per-tag counts and the timeline all come from it, exact
+/// whatever the number of hits, without reading a message. `None` when the lookup is a
+/// superset (phrases are counted after their check).
+pub fn summary_sql(
+    query: &Query,
+    scope: &SearchScope,
+    tables: &Tables,
+    dialect: Dialect,
+) -> Result<Option<String>, SqlError> {
+    let mut renderer = SetRenderer::new(scope, tables);
+    let body = renderer.set(query)?;
+    if !renderer.exact {
+        return Ok(None);
     }
-}
-
-/// The smallest string greater than every string that starts with `prefix`, when its last
-/// character is ASCII below `~` (enough for the sorted-term range; otherwise only
-/// `starts_with` applies).
-fn prefix_upper_bound(prefix: &str) -> Option<String> {
-    let last = prefix.chars().last()?;
-    if !last.is_ascii() || last >= '~' {
-        return None;
-    }
-    let mut upper = prefix[..prefix.len() - 1].to_owned();
-    upper.push((last as u8 + 1) as char);
-    Some(upper)
+    let from = scope.from_us;
+    let width = summary_bin_width_us(scope.from_us, scope.to_us);
+    let bin = match dialect {
+        Dialect::DataFusion => format!("(CAST(\"timestamp\" AS BIGINT) - {from}) / {width}"),
+        // Trino has no integer epoch of a timestamp; the double is exact once rounded. The bin
+        // is floored explicitly (integer `/` is not integer division in every engine that
+        // reads this dialect), exact while the quotient's spacing exceeds a double's.
+        Dialect::Athena => format!(
+            "CAST(floor(CAST(round(to_unixtime(\"timestamp\") * 1000000) - {from} AS DOUBLE) \
+             / {width}) AS BIGINT)"
+        ),
+    };
+    Ok(Some(format!(
+        "SELECT tag, {bin} AS bin, COUNT(*) AS n FROM \
+         (SELECT DISTINCT {KEY_COLUMNS} FROM ({body}) AS hits WHERE {time}) AS matched \
+         GROUP BY 1, 2",
+        time = scope.time_filter(dialect)?,
+    )))
 }
 
 /// The location of one hit: enough to fetch its message.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::query::Match;
 
 fn term(field: Option<&str>, tokens: &[&str], prefix: bool) -> Query {
     Query::Match(Match {
@@ -8,18 +9,31 @@ fn term(field: Option<&str>, tokens: &[&str], prefix: bool) -> Query {
     })
 }
 
+/// 2024-01-01T00:00:00Z.
+const JAN1: i64 = 1_704_067_200_000_000;
+const HOUR: i64 = 3_600_000_000;
+
 fn scope() -> SearchScope {
     SearchScope {
-        from: Hour::parse_dt("2024-01-01-00").unwrap(),
-        to: Hour::parse_dt("2024-01-01-05").unwrap(),
+        from_us: JAN1,
+        to_us: JAN1 + 6 * HOUR,
         tags: vec![],
-        limit: 1000,
     }
 }
 
 fn render(query: &Query) -> IndexSql {
-    index_sql(query, &scope(), &Tables::default(), Dialect::DataFusion).unwrap()
+    index_sql(
+        query,
+        &scope(),
+        Window::default(),
+        &Tables::default(),
+        Dialect::DataFusion,
+    )
+    .unwrap()
 }
+
+const TIME: &str = "\"timestamp\" >= TIMESTAMP '2024-01-01 00:00:00.000000+00:00' AND \
+                    \"timestamp\" < TIMESTAMP '2024-01-01 06:00:00.000000+00:00'";
 
 const LEAF: &str = "SELECT object_id, seq, \"timestamp\", dt, tag FROM \"indices\" \
                     WHERE dt >= '2024-01-01-00' AND dt <= '2024-01-01-05'";
@@ -48,8 +62,63 @@ fn a_term_is_one_select() {
         sql.sql,
         format!(
             "SELECT DISTINCT object_id, seq, \"timestamp\", dt, tag FROM ({LEAF} AND term = '10.1.2.3') AS hits \
-             ORDER BY \"timestamp\" DESC, object_id, seq LIMIT 1000"
+             WHERE {TIME} ORDER BY \"timestamp\" DESC, object_id, seq"
         )
+    );
+}
+
+#[test]
+fn windows_and_exact_bounds_per_dialect() {
+    let q = term(None, &["a"], false);
+    let window = Window {
+        offset: 100,
+        limit: Some(50),
+    };
+    let mut s = scope();
+    s.from_us += 1;
+    let df = index_sql(&q, &s, window, &Tables::default(), Dialect::DataFusion).unwrap();
+    assert!(
+        df.sql
+            .contains(">= TIMESTAMP '2024-01-01 00:00:00.000001+00:00'")
+    );
+    assert!(
+        df.sql
+            .ends_with("ORDER BY \"timestamp\" DESC, object_id, seq LIMIT 50 OFFSET 100")
+    );
+    let athena = index_sql(&q, &s, window, &Tables::default(), Dialect::Athena).unwrap();
+    assert!(
+        athena
+            .sql
+            .contains(">= TIMESTAMP '2024-01-01 00:00:00.000001'")
+    );
+    assert!(athena.sql.ends_with("seq OFFSET 100 LIMIT 50"));
+    // The last hour is the one holding the last microsecond of the range.
+    assert!(athena.sql.contains("dt <= '2024-01-01-05'"));
+}
+
+#[test]
+fn summaries_count_exact_queries_only() {
+    let q = term(None, &["a"], false);
+    let df = summary_sql(&q, &scope(), &Tables::default(), Dialect::DataFusion)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        summary_bin_width_us(JAN1, JAN1 + 6 * HOUR),
+        6 * HOUR / 2520 + 1
+    );
+    assert!(df.starts_with(&format!(
+        "SELECT tag, (CAST(\"timestamp\" AS BIGINT) - {JAN1}) / {} AS bin, COUNT(*) AS n",
+        6 * HOUR / 2520 + 1
+    )));
+    assert!(df.ends_with("GROUP BY 1, 2"));
+    let athena = summary_sql(&q, &scope(), &Tables::default(), Dialect::Athena)
+        .unwrap()
+        .unwrap();
+    assert!(athena.contains("CAST(floor(CAST(round(to_unixtime(\"timestamp\") * 1000000) - "));
+    let phrase = term(None, &["tani", "cookpad"], false);
+    assert_eq!(
+        summary_sql(&phrase, &scope(), &Tables::default(), Dialect::Athena).unwrap(),
+        None
     );
 }
 
@@ -58,7 +127,14 @@ fn fields_tags_and_prefixes() {
     let mut s = scope();
     s.tags = vec!["aws.cloudtrail".into(), "o'brien".into()];
     let q = term(Some("userIdentity.userName"), &["adm"], true);
-    let sql = index_sql(&q, &s, &Tables::default(), Dialect::Athena).unwrap();
+    let sql = index_sql(
+        &q,
+        &s,
+        Window::default(),
+        &Tables::default(),
+        Dialect::Athena,
+    )
+    .unwrap();
     assert!(sql.sql.contains(
         "AND tag IN ('aws.cloudtrail', 'o''brien') AND field = 'userIdentity.userName' \
          AND term >= 'adm' AND term < 'adn' AND starts_with(term, 'adm')"
@@ -108,7 +184,13 @@ fn phrases_are_supersets_and_negated_phrases_are_left_to_the_verifier() {
 fn unanswerable_queries_are_errors() {
     let not_only = Query::Not(Box::new(term(None, &["a"], false)));
     assert!(matches!(
-        index_sql(&not_only, &scope(), &Tables::default(), Dialect::DataFusion),
+        index_sql(
+            &not_only,
+            &scope(),
+            Window::default(),
+            &Tables::default(),
+            Dialect::DataFusion
+        ),
         Err(SqlError::Unsupported(_))
     ));
     let not_in_or = Query::Or(vec![term(None, &["a"], false), not_only]);
@@ -116,6 +198,7 @@ fn unanswerable_queries_are_errors() {
         index_sql(
             &not_in_or,
             &scope(),
+            Window::default(),
             &Tables::default(),
             Dialect::DataFusion
         ),
@@ -134,6 +217,7 @@ fn table_names_are_validated() {
     let sql = index_sql(
         &term(None, &["a"], false),
         &scope(),
+        Window::default(),
         &tables,
         Dialect::Athena,
     )
@@ -169,7 +253,14 @@ fn message_fetch_groups_keys() {
 #[test]
 fn field_census_is_partition_pruned_and_bounded() {
     let s = scope();
-    let sql = fields_sql(s.from, s.to, 50, &Tables::default(), Dialect::Athena).unwrap();
+    let sql = fields_sql(
+        s.first_hour(),
+        s.last_hour(),
+        50,
+        &Tables::default(),
+        Dialect::Athena,
+    )
+    .unwrap();
     assert_eq!(
         sql,
         "SELECT field, COUNT(*) AS n FROM \"indices\" WHERE dt >= '2024-01-01-00' AND \

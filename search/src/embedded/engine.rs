@@ -19,8 +19,16 @@ use minerva_core::schema::{indices_schema, messages_schema};
 use minerva_store::DataStore;
 use url::Url;
 
-use crate::counting::{CountingStore, ReadCounters, ReadStats};
-use crate::error::SearchError;
+use async_trait::async_trait;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
+use datafusion::physical_plan::execute_stream;
+use futures::StreamExt;
+use minerva_core::sql::{Dialect, Tables};
+
+use super::counting::{CountingStore, ReadCounters};
+use crate::backend::{ReadStats, SearchError};
+use crate::sql_engine::{Cell, Rows, SqlEngine};
 
 /// URL scheme under which the data store is registered with DataFusion.
 const STORE_URL: &str = "minerva://data";
@@ -104,10 +112,19 @@ fn is_not_found(error: &DataFusionError) -> bool {
 /// Bytes read from the end of a Parquet file to get its footer in one request.
 pub const FOOTER_READ_BYTES: usize = 16 * 1024;
 
+/// Keys per message fetch statement on the embedded engine.
+const FETCH_BATCH: usize = 512;
+
+/// Turns an engine error into the backend-neutral one.
+fn engine_error(error: DataFusionError) -> SearchError {
+    SearchError::Engine(error.to_string())
+}
+
 /// DataFusion session over one data location.
 pub struct EmbeddedEngine {
     ctx: SessionContext,
     counters: Arc<ReadCounters>,
+    tables: Tables,
 }
 
 impl EmbeddedEngine {
@@ -132,7 +149,8 @@ impl EmbeddedEngine {
         // file vanished must list again.
         let runtime = RuntimeEnvBuilder::new()
             .with_object_list_cache_limit(0)
-            .build_arc()?;
+            .build_arc()
+            .map_err(engine_error)?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         let counters = Arc::new(ReadCounters::default());
         let store = Arc::new(CountingStore::new(data.store.clone(), counters.clone()));
@@ -147,7 +165,7 @@ impl EmbeddedEngine {
             } else {
                 format!("{STORE_URL}/{}/{name}/", data.prefix)
             };
-            let table_url = ListingTableUrl::parse(&path)?;
+            let table_url = ListingTableUrl::parse(&path).map_err(engine_error)?;
             // The format must carry the session's Parquet options: `ParquetFormat::default()`
             // has its own defaults (512 KiB footer reads, no filter pushdown).
             let format =
@@ -158,14 +176,39 @@ impl EmbeddedEngine {
             let config = ListingTableConfig::new(table_url)
                 .with_listing_options(options)
                 .with_schema(schema);
-            ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
+            let table = ListingTable::try_new(config).map_err(engine_error)?;
+            ctx.register_table(name, Arc::new(table))
+                .map_err(engine_error)?;
         }
-        Ok(EmbeddedEngine { ctx, counters })
+        Ok(EmbeddedEngine {
+            ctx,
+            counters,
+            tables: Tables::default(),
+        })
     }
 
     /// Runs one statement and collects its result.
     pub async fn run(&self, sql: &str) -> Result<Vec<RecordBatch>, SearchError> {
         Ok(self.run_with_metrics(sql).await?.0)
+    }
+
+    /// Runs one statement and streams its rows in batches (memory bounded by the plan, not by
+    /// the result).
+    pub async fn stream(
+        &self,
+        sql: &str,
+    ) -> Result<futures::stream::BoxStream<'static, Result<Rows, SearchError>>, SearchError> {
+        let frame = self.ctx.sql(sql).await.map_err(engine_error)?;
+        let plan = frame.create_physical_plan().await.map_err(engine_error)?;
+        let stream = execute_stream(plan, self.ctx.task_ctx()).map_err(engine_error)?;
+        Ok(stream
+            .map(|batch| {
+                let batch = batch.map_err(engine_error)?;
+                let mut rows = Rows::default();
+                batch_rows(&batch, &mut rows.rows)?;
+                Ok(rows)
+            })
+            .boxed())
     }
 
     /// Runs one statement and also reports what its Parquet scans pruned.
@@ -180,16 +223,19 @@ impl EmbeddedEngine {
         let mut attempt = 1;
         loop {
             match self.run_once(sql).await {
-                Err(SearchError::Engine(e)) if attempt < MAX_ATTEMPTS && is_not_found(&e) => {
+                Err(e) if attempt < MAX_ATTEMPTS && is_not_found(&e) => {
                     tracing::debug!(attempt, error = %e, "a file vanished during a search; retrying");
                     attempt += 1;
                 }
-                result => return result,
+                result => return result.map_err(engine_error),
             }
         }
     }
 
-    async fn run_once(&self, sql: &str) -> Result<(Vec<RecordBatch>, ScanMetrics), SearchError> {
+    async fn run_once(
+        &self,
+        sql: &str,
+    ) -> Result<(Vec<RecordBatch>, ScanMetrics), DataFusionError> {
         let frame = self.ctx.sql(sql).await?;
         let plan = frame.create_physical_plan().await?;
         let batches = collect(plan.clone(), self.ctx.task_ctx()).await?;
@@ -201,5 +247,73 @@ impl EmbeddedEngine {
     /// What has been read from storage so far.
     pub fn read_stats(&self) -> ReadStats {
         self.counters.snapshot()
+    }
+}
+
+/// Appends the rows of `batch` as cells.
+fn batch_rows(batch: &RecordBatch, out: &mut Vec<Vec<Cell>>) -> Result<(), SearchError> {
+    let start = out.len();
+    out.extend((0..batch.num_rows()).map(|_| Vec::with_capacity(batch.num_columns())));
+    for column in batch.columns() {
+        let rows = &mut out[start..];
+        let cell_of: Box<dyn Fn(usize) -> Cell> = match column.data_type() {
+            DataType::Utf8 => {
+                let a = column.as_string::<i32>();
+                Box::new(move |i| Cell::Text(a.value(i).to_owned()))
+            }
+            DataType::Int64 => {
+                let a = column.as_primitive::<Int64Type>();
+                Box::new(move |i| Cell::Int(a.value(i)))
+            }
+            DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, _) => {
+                let a = column.as_primitive::<TimestampMicrosecondType>();
+                Box::new(move |i| Cell::Timestamp(a.value(i)))
+            }
+            DataType::Binary => {
+                let a = column.as_binary::<i32>();
+                Box::new(move |i| Cell::Bytes(a.value(i).to_vec()))
+            }
+            DataType::Null => Box::new(|_| Cell::Null),
+            other => {
+                return Err(SearchError::Internal(format!(
+                    "unexpected column type {other} in a result"
+                )));
+            }
+        };
+        for (i, row) in rows.iter_mut().enumerate() {
+            row.push(if column.is_null(i) {
+                Cell::Null
+            } else {
+                cell_of(i)
+            });
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl SqlEngine for EmbeddedEngine {
+    fn dialect(&self) -> Dialect {
+        Dialect::DataFusion
+    }
+
+    fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    fn fetch_batch(&self) -> usize {
+        FETCH_BATCH
+    }
+
+    async fn query(&self, sql: &str) -> Result<Rows, SearchError> {
+        let before = self.read_stats();
+        let batches = self.run(sql).await?;
+        let mut rows = Rows::default();
+        for batch in &batches {
+            batch_rows(batch, &mut rows.rows)?;
+        }
+        rows.read = self.read_stats().since(before);
+        rows.read.statements = 1;
+        Ok(rows)
     }
 }

@@ -1,4 +1,5 @@
-//! Errors of search execution.
+//! The one error type of every backend. It names no engine: an engine's own error is turned
+//! into [`SearchError::Engine`] (or a more precise variant) where it happens.
 
 /// Why a search failed.
 #[derive(Debug, thiserror::Error)]
@@ -9,9 +10,18 @@ pub enum SearchError {
     /// The query cannot be rendered to SQL.
     #[error(transparent)]
     Sql(#[from] minerva_core::sql::SqlError),
-    /// The engine failed.
+    /// The engine failed to run a statement.
     #[error("query engine: {0}")]
-    Engine(#[from] datafusion::error::DataFusionError),
+    Engine(String),
+    /// The engine is throttling or briefly unavailable; retrying later may work.
+    #[error("query engine busy: {0}")]
+    Unavailable(String),
+    /// The search would read (or read) more than the configured limit allows.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// The search's results are no longer stored (expired or deleted); run it again.
+    #[error("{0}")]
+    Expired(String),
     /// An invariant was broken.
     #[error("internal error: {0}")]
     Internal(String),
@@ -36,6 +46,8 @@ impl SearchError {
                 | SearchError::NotFound(_)
                 | SearchError::NotReady(_)
                 | SearchError::TooMany(_)
+                | SearchError::LimitExceeded(_)
+                | SearchError::Expired(_)
         )
     }
 }

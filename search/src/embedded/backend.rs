@@ -1,28 +1,32 @@
 //! The embedded engine as an asynchronous [`SearchBackend`]: each search runs as a tokio task,
 //! at most `max_running` at once (the rest queue), and finished searches are kept for a TTL.
+//!
+//! A finished exact search keeps only its summary (exact counts); its pages are windows of the
+//! ordered index lookup, run again for each page (a local lookup is cheap, and memory stays
+//! bounded whatever the number of hits). A phrase search keeps its checked matches.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::Int64Type;
-use minerva_core::layout::Hour;
-use minerva_core::sql::{Dialect, Tables, fields_sql};
+use futures::StreamExt;
+use minerva_core::sql::Window;
+use minerva_store::DataStore;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
-use minerva_store::DataStore;
-
+use super::engine::EmbeddedEngine;
 use crate::backend::{
-    FieldCount, HitPage, SearchBackend, SearchState, SearchStatus, TimelineBucket, timeline_buckets,
+    DOLLARS_PER_BYTE, Estimate, FieldCount, HitPage, HitStream, SearchBackend, SearchError,
+    SearchRequest, SearchState, SearchStatus, TimelineBucket,
 };
-use crate::counting::ReadStats;
-use crate::engine::EmbeddedEngine;
-use crate::error::SearchError;
-use crate::execute::{Candidate, Matched, SearchRequest, fetch_in_order, find};
+use crate::search_id::{is_random_id, random_id};
+use crate::two_step::rows::{Interner, decode_candidates};
+use crate::two_step::{self, Counted};
+
+/// Hits per page of the export stream.
+const STREAM_PAGE: usize = 1000;
 
 /// Limits of the embedded backend.
 #[derive(Debug, Clone)]
@@ -33,8 +37,8 @@ pub struct EmbeddedLimits {
     pub max_pending: usize,
     /// Finished searches kept at most; the oldest are forgotten first.
     pub max_finished: usize,
-    /// Hits kept by all finished searches together (~64 bytes each); the oldest searches are
-    /// forgotten first.
+    /// Checked phrase matches kept by all finished searches together (~64 bytes each); the
+    /// oldest searches are forgotten first.
     pub max_kept_hits: usize,
     /// How long a finished search stays readable.
     pub ttl: Duration,
@@ -58,17 +62,24 @@ struct Job {
     started: Instant,
     /// Set when the job became final.
     finished: Option<Instant>,
-    matched: Option<Arc<Matched>>,
+    counted: Option<Arc<Counted>>,
     abort: Option<AbortHandle>,
 }
 
 impl Job {
     fn elapsed(&self) -> Duration {
-        match (self.finished, &self.matched) {
-            (_, Some(m)) => m.elapsed,
+        match (self.finished, &self.counted) {
+            (_, Some(c)) => c.elapsed,
             (Some(done), None) => done - self.started,
             (None, None) => self.started.elapsed(),
         }
+    }
+
+    fn kept_hits(&self) -> usize {
+        self.counted
+            .as_ref()
+            .and_then(|c| c.checked.as_ref())
+            .map_or(0, |c| c.hits.len())
     }
 }
 
@@ -90,7 +101,7 @@ impl Shared {
             .map_err(|_| SearchError::Internal("search registry lock poisoned".into()))
     }
 
-    fn finish(&self, id: &str, result: Result<Matched, SearchError>) {
+    fn finish(&self, id: &str, result: Result<Counted, SearchError>) {
         let Ok(mut jobs) = self.jobs() else { return };
         let Some(job) = jobs.get_mut(id) else { return };
         if job.state.is_final() {
@@ -99,9 +110,9 @@ impl Shared {
         job.finished = Some(Instant::now());
         job.abort = None;
         match result {
-            Ok(matched) => {
+            Ok(counted) => {
                 job.state = SearchState::Succeeded;
-                job.matched = Some(Arc::new(matched));
+                job.counted = Some(Arc::new(counted));
             }
             Err(error) => {
                 job.state = SearchState::Failed {
@@ -116,18 +127,12 @@ impl Shared {
 #[derive(Clone)]
 pub struct EmbeddedBackend {
     shared: Arc<Shared>,
-    next_id: Arc<AtomicU64>,
-    /// Distinguishes ids of different server runs.
-    epoch: u64,
 }
 
 impl EmbeddedBackend {
     /// A backend over the tables of `data`.
     pub fn new(data: DataStore, limits: EmbeddedLimits) -> Result<Self, SearchError> {
         let engine = EmbeddedEngine::open(&data)?;
-        let epoch = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
         Ok(EmbeddedBackend {
             shared: Arc::new(Shared {
                 data,
@@ -136,12 +141,10 @@ impl EmbeddedBackend {
                 jobs: Mutex::new(HashMap::new()),
                 limits,
             }),
-            next_id: Arc::new(AtomicU64::new(1)),
-            epoch,
         })
     }
 
-    /// The engine (for direct use by the CLI and tests).
+    /// The engine (for direct use by tests).
     pub fn engine(&self) -> &EmbeddedEngine {
         &self.shared.engine
     }
@@ -152,16 +155,16 @@ impl EmbeddedBackend {
         expire(jobs, &self.shared.limits);
     }
 
-    fn matched(&self, id: &str) -> Result<Arc<Matched>, SearchError> {
+    fn counted(&self, id: &str) -> Result<(SearchRequest, Arc<Counted>), SearchError> {
         let jobs = self.shared.jobs()?;
         let job = jobs
             .get(id)
             .ok_or_else(|| SearchError::NotFound(id.to_owned()))?;
-        match (&job.state, &job.matched) {
-            (SearchState::Succeeded, Some(matched)) => Ok(matched.clone()),
+        match (&job.state, &job.counted) {
+            (SearchState::Succeeded, Some(counted)) => Ok((job.request.clone(), counted.clone())),
             (state, _) => Err(SearchError::NotReady(format!(
                 "search {id} has not succeeded (state: {})",
-                state_name(state)
+                state.name()
             ))),
         }
     }
@@ -171,10 +174,7 @@ fn expire(jobs: &mut HashMap<String, Job>, limits: &EmbeddedLimits) {
     jobs.retain(|_, job| job.finished.is_none_or(|done| done.elapsed() < limits.ttl));
     let mut finished: Vec<(Instant, String, usize)> = jobs
         .iter()
-        .filter_map(|(id, job)| {
-            let hits = job.matched.as_ref().map_or(0, |m| m.hits.len());
-            job.finished.map(|done| (done, id.clone(), hits))
-        })
+        .filter_map(|(id, job)| job.finished.map(|done| (done, id.clone(), job.kept_hits())))
         .collect();
     finished.sort();
     let mut kept_hits: usize = finished.iter().map(|(_, _, n)| n).sum();
@@ -189,41 +189,17 @@ fn expire(jobs: &mut HashMap<String, Job>, limits: &EmbeddedLimits) {
     }
 }
 
-fn state_name(state: &SearchState) -> &'static str {
-    match state {
-        SearchState::Queued => "queued",
-        SearchState::Running => "running",
-        SearchState::Succeeded => "succeeded",
-        SearchState::Failed { .. } => "failed",
-        SearchState::Cancelled => "cancelled",
-    }
-}
-
-fn tag_counts(hits: &[Candidate]) -> BTreeMap<String, u64> {
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for hit in hits {
-        if let Some(n) = counts.get_mut(&*hit.tag) {
-            *n += 1;
-        } else {
-            counts.insert(hit.tag.to_string(), 1);
-        }
-    }
-    counts
-}
-
 #[async_trait]
 impl SearchBackend for EmbeddedBackend {
+    fn engine(&self) -> &'static str {
+        "embedded"
+    }
+
     async fn submit(&self, request: SearchRequest) -> Result<String, SearchError> {
-        if request.to_us <= request.from_us {
-            return Err(SearchError::BadRequest(
-                "the time range is empty (end <= start)".into(),
-            ));
-        }
-        let id = format!(
-            "{:x}-{}",
-            self.epoch,
-            self.next_id.fetch_add(1, Ordering::Relaxed)
-        );
+        request.validate()?;
+        // Render now, so a query that cannot become SQL is a 400, not a failed search.
+        two_step::first_statements(&self.shared.engine, &request)?;
+        let id = random_id();
         let mut jobs = self.shared.jobs()?;
         self.expire(&mut jobs);
         let pending = jobs.values().filter(|j| !j.state.is_final()).count();
@@ -249,7 +225,7 @@ impl SearchBackend for EmbeddedBackend {
                 job.started = Instant::now();
             }
             let result = match EmbeddedEngine::open(&shared.data) {
-                Ok(engine) => find(&engine, &task_request).await,
+                Ok(engine) => two_step::count(&engine, &task_request).await,
                 Err(error) => Err(error),
             };
             shared.finish(&task_id, result);
@@ -261,7 +237,7 @@ impl SearchBackend for EmbeddedBackend {
                 state: SearchState::Queued,
                 started: Instant::now(),
                 finished: None,
-                matched: None,
+                counted: None,
                 abort: Some(task.abort_handle()),
             },
         );
@@ -273,18 +249,27 @@ impl SearchBackend for EmbeddedBackend {
         let job = jobs
             .get(id)
             .ok_or_else(|| SearchError::NotFound(id.to_owned()))?;
-        let (total, truncated, read, counts) = match &job.matched {
-            Some(m) => (m.hits.len(), m.truncated, m.read, tag_counts(&m.hits)),
-            None => (0, false, ReadStats::default(), BTreeMap::new()),
-        };
+        let counted = job.counted.as_deref();
+        let checked = counted.and_then(|c| c.checked.as_ref());
+        let read = counted.map(|c| c.read).unwrap_or_default();
         Ok(SearchStatus {
             request: job.request.clone(),
             state: job.state.clone(),
-            total,
-            truncated,
+            total: counted.map_or(0, |c| c.summary.total()),
+            truncated: checked.is_some_and(|c| c.truncated),
+            limit_note: checked.filter(|c| c.truncated).map(|_| {
+                format!(
+                    "the phrase matched more than {} candidate records; only the newest {} \
+                     were checked and counted: narrow the time range or the query",
+                    two_step::CHECK_LIMIT,
+                    two_step::CHECK_LIMIT
+                )
+            }),
             elapsed_ms: job.elapsed().as_millis() as u64,
             read,
-            tag_counts: counts,
+            cost_usd: read.bytes as f64 * DOLLARS_PER_BYTE,
+            tag_counts: counted.map(|c| c.summary.tag_counts()).unwrap_or_default(),
+            engine: "embedded",
         })
     }
 
@@ -295,31 +280,70 @@ impl SearchBackend for EmbeddedBackend {
         limit: usize,
         tag: Option<&str>,
     ) -> Result<HitPage, SearchError> {
-        let matched = self.matched(id)?;
-        let selected: Vec<&Candidate> = match tag {
-            Some(tag) => matched.hits.iter().filter(|c| &*c.tag == tag).collect(),
-            None => matched.hits.iter().collect(),
+        let (request, counted) = self.counted(id)?;
+        let engine = &self.shared.engine;
+        let total = counted.summary.count(tag);
+        let hits = match &counted.checked {
+            Some(checked) => {
+                let window = checked.of_tag(tag).skip(offset).take(limit);
+                two_step::fetch_in_order(engine, window).await?
+            }
+            None if offset as u64 >= total => Vec::new(),
+            None => {
+                let keys = two_step::window_keys(engine, &request, offset, limit, tag).await?;
+                two_step::fetch_in_order(engine, &keys).await?
+            }
         };
-        let window: Vec<&Candidate> = selected.iter().skip(offset).take(limit).copied().collect();
-        let hits = fetch_in_order(&self.shared.engine, &window).await?;
-        Ok(HitPage {
-            total: selected.len(),
-            hits,
-        })
+        Ok(HitPage { total, hits })
+    }
+
+    async fn hits(&self, id: &str) -> Result<HitStream, SearchError> {
+        let (request, counted) = self.counted(id)?;
+        let shared = self.shared.clone();
+        if let Some(checked) = &counted.checked {
+            let pages: Vec<Vec<_>> = checked
+                .hits
+                .chunks(STREAM_PAGE)
+                .map(<[_]>::to_vec)
+                .collect();
+            return Ok(futures::stream::iter(pages)
+                .then(move |page| {
+                    let shared = shared.clone();
+                    async move { two_step::fetch_in_order(&shared.engine, &page).await }
+                })
+                .boxed());
+        }
+        let lookup = two_step::lookup_sql(&self.shared.engine, &request, Window::default(), None)?;
+        let rows = self.shared.engine.stream(&lookup.sql).await?;
+        let mut strings = Interner::default();
+        let keys = rows
+            .map(move |rows| decode_candidates(&rows?, &mut strings))
+            .flat_map(|batch| {
+                futures::stream::iter(match batch {
+                    Ok(keys) => keys.into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(e) => vec![Err(e)],
+                })
+            })
+            .chunks(STREAM_PAGE);
+        Ok(keys
+            .then(move |chunk| {
+                let shared = shared.clone();
+                async move {
+                    let keys = chunk.into_iter().collect::<Result<Vec<_>, _>>()?;
+                    two_step::fetch_in_order(&shared.engine, &keys).await
+                }
+            })
+            .boxed())
     }
 
     async fn timeline(&self, id: &str, buckets: usize) -> Result<Vec<TimelineBucket>, SearchError> {
-        let matched = self.matched(id)?;
-        let request = self.status(id).await?.request;
-        timeline_buckets(
-            request.from_us,
-            request.to_us,
-            buckets,
-            matched.hits.iter().map(|c| (c.timestamp_us, &*c.tag)),
-        )
+        self.counted(id)?.1.summary.timeline(buckets)
     }
 
     async fn cancel(&self, id: &str) -> Result<(), SearchError> {
+        if !is_random_id(id) {
+            return Err(SearchError::NotFound(id.to_owned()));
+        }
         let mut jobs = self.shared.jobs()?;
         let mut job = jobs
             .remove(id)
@@ -336,44 +360,24 @@ impl SearchBackend for EmbeddedBackend {
         to_us: i64,
         limit: usize,
     ) -> Result<Vec<FieldCount>, SearchError> {
-        if to_us <= from_us {
-            return Err(SearchError::BadRequest(
-                "the time range is empty (end <= start)".into(),
-            ));
-        }
-        let sql = fields_sql(
-            Hour::of_micros(from_us),
-            Hour::of_micros(to_us - 1),
-            limit,
-            &Tables::default(),
-            Dialect::DataFusion,
-        )?;
-        let mut out = Vec::new();
-        for batch in self.shared.engine.run(&sql).await? {
-            let (Some(field), Some(n)) = (
-                batch.column(0).as_string_opt::<i32>(),
-                batch.column(1).as_primitive_opt::<Int64Type>(),
-            ) else {
-                return Err(SearchError::Internal(
-                    "unexpected column types in the field census".into(),
-                ));
-            };
-            for row in 0..batch.num_rows() {
-                if !field.is_null(row) {
-                    out.push(FieldCount {
-                        name: field.value(row).to_owned(),
-                        count: n.value(row).max(0) as u64,
-                    });
-                }
-            }
-        }
-        Ok(out)
+        two_step::fields(&self.shared.engine, from_us, to_us, limit).await
+    }
+
+    async fn estimate(&self, request: &SearchRequest) -> Result<Estimate, SearchError> {
+        let statements = two_step::first_statements(&self.shared.engine, request)?.len() as u64;
+        crate::estimate::estimate(&self.shared.data, request, statements).await
+    }
+
+    fn explain(&self, request: &SearchRequest) -> Result<Vec<String>, SearchError> {
+        two_step::first_statements(&self.shared.engine, request)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::{Candidate, ReadStats, Summary};
+    use crate::two_step::Checked;
     use minerva_core::query::parse;
 
     fn finished_job(age: Duration, hits: usize) -> Job {
@@ -395,14 +399,14 @@ mod tests {
             state: SearchState::Succeeded,
             started: now,
             finished: Some(now.checked_sub(age).unwrap_or(now)),
-            matched: Some(Arc::new(Matched {
-                hits: vec![candidate; hits],
-                truncated: false,
-                exact_lookup: true,
-                candidates: hits,
-                index_sql: String::new(),
+            counted: Some(Arc::new(Counted {
+                summary: Summary::new(0, 1),
+                checked: Some(Checked {
+                    hits: vec![candidate; hits],
+                    candidates: hits,
+                    truncated: false,
+                }),
                 read: ReadStats::default(),
-                scan: Default::default(),
                 elapsed: Duration::ZERO,
             })),
             abort: None,

@@ -15,23 +15,14 @@ use object_store::{
     PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions, Result,
 };
 
+use crate::backend::ReadStats;
+
 /// Counters of reads through a [`CountingStore`].
 #[derive(Debug, Default)]
 pub struct ReadCounters {
     bytes: AtomicU64,
     requests: AtomicU64,
     files: Mutex<HashSet<Path>>,
-}
-
-/// A snapshot of [`ReadCounters`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ReadStats {
-    /// Bytes read from storage (data, footers and indexes).
-    pub bytes: u64,
-    /// GET requests (each range counts once).
-    pub requests: u64,
-    /// Distinct files read.
-    pub files: u64,
 }
 
 impl ReadCounters {
@@ -49,17 +40,7 @@ impl ReadCounters {
             bytes: self.bytes.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
             files: self.files.lock().map(|f| f.len() as u64).unwrap_or(0),
-        }
-    }
-}
-
-impl ReadStats {
-    /// What was read between `earlier` and `self`.
-    pub fn since(self, earlier: ReadStats) -> ReadStats {
-        ReadStats {
-            bytes: self.bytes - earlier.bytes,
-            requests: self.requests - earlier.requests,
-            files: self.files.saturating_sub(earlier.files),
+            ..ReadStats::default()
         }
     }
 }

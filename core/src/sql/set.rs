@@ -1,0 +1,150 @@
+//! The set expression of an index lookup: every query leaf becomes one `SELECT … FROM indices`
+//! of the keys of the records that hold it, and AND, OR and NOT become `INTERSECT`, `UNION` and
+//! `EXCEPT`. The statements in the parent module wrap it.
+
+use std::fmt::Write;
+
+use super::{SearchScope, SqlError, Tables, string_literal};
+use crate::query::{Match, Query};
+
+/// Columns of every leaf and of the set expression.
+pub(super) const KEY_COLUMNS: &str = "object_id, seq, \"timestamp\", dt, tag";
+
+pub(super) struct SetRenderer<'a> {
+    pub(super) scope: &'a SearchScope,
+    pub(super) tables: &'a Tables,
+    /// False once a phrase (or a NOT over one) made the expression a superset.
+    pub(super) exact: bool,
+    next_alias: usize,
+}
+
+impl<'a> SetRenderer<'a> {
+    pub(super) fn new(scope: &'a SearchScope, tables: &'a Tables) -> Self {
+        SetRenderer {
+            scope,
+            tables,
+            exact: true,
+            next_alias: 0,
+        }
+    }
+
+    /// A set expression (SELECT … [INTERSECT|UNION|EXCEPT …]) for `query`.
+    pub(super) fn set(&mut self, query: &Query) -> Result<String, SqlError> {
+        match query {
+            Query::Match(m) => self.leaf(m),
+            Query::Or(children) => {
+                let mut parts = Vec::with_capacity(children.len());
+                for child in children {
+                    if matches!(child, Query::Not(_)) {
+                        return Err(SqlError::Unsupported(
+                            "NOT inside OR cannot be answered from the index; \
+                             rewrite it, e.g. `a OR (b -c)`"
+                                .into(),
+                        ));
+                    }
+                    parts.push(self.operand(child)?);
+                }
+                Ok(parts.join(" UNION "))
+            }
+            Query::And(children) => {
+                let (negative, positive): (Vec<&Query>, Vec<&Query>) =
+                    children.iter().partition(|c| matches!(c, Query::Not(_)));
+                if positive.is_empty() {
+                    return Err(SqlError::Unsupported(
+                        "a query needs at least one clause that is not negated".into(),
+                    ));
+                }
+                let mut sql = positive
+                    .iter()
+                    .map(|c| self.operand(c))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .join(" INTERSECT ");
+                for not in negative {
+                    let Query::Not(inner) = not else { continue };
+                    // Subtracting a superset would lose hits: only exact negations go to SQL.
+                    if !is_exact(inner) {
+                        self.exact = false;
+                        continue;
+                    }
+                    let _ = write!(sql, " EXCEPT {}", self.operand(inner)?);
+                }
+                Ok(sql)
+            }
+            Query::Not(_) => Err(SqlError::Unsupported(
+                "a query needs at least one clause that is not negated".into(),
+            )),
+        }
+    }
+
+    /// A set expression usable as one operand of a chain: composite ones are wrapped.
+    fn operand(&mut self, query: &Query) -> Result<String, SqlError> {
+        let inner = self.set(query)?;
+        let single_leaf = matches!(query, Query::Match(m) if m.tokens.len() <= 1);
+        if single_leaf {
+            return Ok(inner);
+        }
+        self.next_alias += 1;
+        Ok(format!("SELECT * FROM ({inner}) AS q{}", self.next_alias))
+    }
+
+    /// One query leaf: a term, a prefix, or a phrase (as the AND of its tokens).
+    fn leaf(&mut self, m: &Match) -> Result<String, SqlError> {
+        if m.tokens.len() > 1 {
+            self.exact = false;
+        }
+        let mut selects = Vec::with_capacity(m.tokens.len());
+        for (i, token) in m.tokens.iter().enumerate() {
+            let prefix = m.prefix && i + 1 == m.tokens.len();
+            selects.push(self.select(m.field.as_deref(), token, prefix)?);
+        }
+        if selects.is_empty() {
+            return Err(SqlError::Unsupported("empty clause".into()));
+        }
+        Ok(selects.join(" INTERSECT "))
+    }
+
+    fn select(&self, field: Option<&str>, token: &str, prefix: bool) -> Result<String, SqlError> {
+        let mut sql = format!(
+            "SELECT {KEY_COLUMNS} FROM {} WHERE {}",
+            self.tables.indices,
+            self.scope.partition_filter()?,
+        );
+        if let Some(field) = field {
+            let _ = write!(sql, " AND field = {}", string_literal(field)?);
+        }
+        if prefix {
+            let literal = string_literal(token)?;
+            // The range lets row-group statistics skip files sorted by term.
+            let _ = write!(sql, " AND term >= {literal}");
+            if let Some(upper) = prefix_upper_bound(token) {
+                let _ = write!(sql, " AND term < {}", string_literal(&upper)?);
+            }
+            let _ = write!(sql, " AND starts_with(term, {literal})");
+        } else {
+            let _ = write!(sql, " AND term = {}", string_literal(token)?);
+        }
+        Ok(sql)
+    }
+}
+
+/// True when the index lookup for `query` is exact (no phrase anywhere).
+pub(super) fn is_exact(query: &Query) -> bool {
+    match query {
+        Query::Match(m) => m.tokens.len() <= 1,
+        Query::And(c) | Query::Or(c) => c.iter().all(is_exact),
+        Query::Not(inner) => is_exact(inner),
+    }
+}
+
+/// The smallest string greater than every string that starts with `prefix`, when its last
+/// character is ASCII below `~` (enough for the sorted-term range; otherwise only
+/// `starts_with` applies).
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let last = prefix.chars().last()?;
+    if !last.is_ascii() || last >= '~' {
+        return None;
+    }
+    let mut upper = prefix[..prefix.len() - 1].to_owned();
+    upper.push((last as u8 + 1) as char);
+    Some(upper)
+}
