@@ -26,6 +26,21 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 (cd tests/e2e && npm install --no-audit --no-fund --silent)
 
+echo "== dependency rules (cargo tree)"
+# core is pure (no async runtime, object store or AWS); the indexer and merger link neither
+# engine; the API crate sees only the search interface.
+forbid() {  # forbid PACKAGE REGEX WHY
+  if cargo tree --locked -p "$1" -e normal --prefix none | grep -E "$2" >/dev/null; then
+    echo "dependency rule broken: $1 links $(cargo tree --locked -p "$1" -e normal --prefix none | grep -E "$2" | sort -u | head -3 | tr '\n' ' ')($3)" >&2
+    exit 1
+  fi
+}
+forbid minerva-core '^(tokio|object_store|aws-|datafusion) ' "core must stay pure"
+forbid minerva-indexer '^(datafusion|aws-sdk-athena) ' "the indexer needs no query engine"
+forbid minerva-merger '^(datafusion|aws-sdk-athena) ' "the merger needs no query engine"
+forbid minerva-search-api '^(datafusion|aws-sdk-athena) ' "the API sees only the interface"
+echo "ok"
+
 echo "== cargo build"
 cargo build --workspace --all-targets --locked
 
