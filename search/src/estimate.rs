@@ -11,6 +11,9 @@ use crate::backend::{DOLLARS_PER_BYTE, Estimate, SearchError, SearchRequest, ath
 /// Partitions listed at once.
 const LIST_CONCURRENCY: usize = 16;
 
+/// Above this many partitions in range, the table is listed once instead of per partition.
+const PER_PARTITION_LISTINGS: usize = 64;
+
 fn list_error(what: &str, error: object_store::Error) -> SearchError {
     SearchError::Engine(format!("listing {what}: {error}"))
 }
@@ -39,6 +42,31 @@ async fn table_size(
         .into_iter()
         .filter(|p| (low.as_str()..=high.as_str()).contains(&p.as_ref()))
         .collect();
+    if partitions.len() > PER_PARTITION_LISTINGS {
+        // Many partitions: one listing of the whole table (1,000 keys per request on S3) is
+        // cheaper than a request per partition.
+        let files: Vec<_> = data
+            .store
+            .list(Some(&table_dir))
+            .try_collect()
+            .await
+            .map_err(|e| list_error(table_dir.as_ref(), e))?;
+        let mut in_range: Vec<(&str, u64)> = files
+            .iter()
+            .filter_map(|meta| {
+                let (dir, name) = meta.location.as_ref().rsplit_once('/')?;
+                let wanted = (low.as_str()..=high.as_str()).contains(&dir)
+                    && name.ends_with(".parquet")
+                    && !name.starts_with('_');
+                wanted.then_some((dir, meta.size))
+            })
+            .collect();
+        let bytes = in_range.iter().map(|f| f.1).sum();
+        let count = in_range.len() as u64;
+        in_range.sort_unstable_by_key(|f| f.0);
+        in_range.dedup_by_key(|f| f.0);
+        return Ok((count, bytes, in_range.len() as u64));
+    }
     let sizes: Vec<(u64, u64)> = futures::stream::iter(partitions)
         .map(|dir| async move {
             let files: Vec<_> = data
