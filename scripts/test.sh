@@ -39,6 +39,11 @@ forbid minerva-core '^(tokio|object_store|aws-|datafusion) ' "core must stay pur
 forbid minerva-indexer '^(datafusion|aws-sdk-athena) ' "the indexer needs no query engine"
 forbid minerva-merger '^(datafusion|aws-sdk-athena) ' "the merger needs no query engine"
 forbid minerva-search-api '^(datafusion|aws-sdk-athena) ' "the API sees only the interface"
+forbid minerva-lambda '^datafusion ' "the Lambda functions run on Athena, not DataFusion"
+echo "ok"
+
+echo "== cfn-lint infra/template.yaml"
+"$venv/bin/cfn-lint" infra/template.yaml
 echo "ok"
 
 echo "== cargo build"
@@ -49,6 +54,7 @@ cargo test --workspace --locked
 
 echo "== moto_server (S3) on 127.0.0.1"
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export PATH="$venv/bin:$PATH"  # cargo-lambda, the Lambda runtime API emulator
 "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"${TMPDIR:-/tmp}/minerva-moto-$port.log" 2>&1 &
 moto_pid=$!
 trap 'kill $moto_pid 2>/dev/null || true' EXIT

@@ -40,6 +40,23 @@ pub enum IndexError {
     /// Encoding Parquet failed.
     #[error("encoding parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
+    /// Reading stopped early because the caller asked (a deadline was near); everything read
+    /// before `line` is stored.
+    #[error("{source_uri}: stopped after line {line} before the deadline; the rest is not indexed")]
+    Stopped {
+        /// Object URI.
+        source_uri: String,
+        /// Lines read.
+        line: u64,
+    },
+    /// Reading or writing the ingest ledger failed.
+    #[error("ingest ledger {key}: {message}")]
+    Ledger {
+        /// Ledger key.
+        key: String,
+        /// What failed.
+        message: String,
+    },
     /// A worker thread died.
     #[error("worker failed: {0}")]
     Worker(String),

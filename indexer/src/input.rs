@@ -281,32 +281,55 @@ async fn list_s3(
         }
     };
     metas.sort_by(|a, b| a.location.cmp(&b.location));
-    for meta in metas {
-        let key = meta.location.to_string();
-        let object_uri = format!("s3://{bucket}/{key}");
-        let name = key.rsplit('/').next().unwrap_or(&key).to_owned();
-        if name.starts_with('.') || config.is_excluded(&object_uri) {
-            continue;
-        }
-        let etag = meta.e_tag.clone().unwrap_or_default();
-        let version = meta.version.clone().unwrap_or_default();
-        out.push(Input {
-            object: SourceObject {
-                id: ObjectId::derive(&["s3", bucket, &key, &etag, &version]),
-                time_us: meta.last_modified.timestamp_micros(),
-                fallback_tag: tag_from_name(&name),
-                overrides: config.overrides_for(&object_uri),
-                uri: object_uri,
-                first_seq: 0,
-            },
-            size: meta.size,
-            kind: InputKind::Store {
-                store: store.clone(),
-                key: meta.location,
-            },
-        });
-    }
+    out.extend(
+        metas
+            .into_iter()
+            .filter_map(|meta| s3_input(&store, bucket, meta, config)),
+    );
     Ok(())
+}
+
+/// The input for one listed S3 object, or `None` when it is hidden (a name starting with `.`)
+/// or excluded by the configuration. The identity is bucket, key, ETag and version id, so a
+/// new version of a key is a new object.
+pub fn s3_input(
+    store: &Arc<dyn ObjectStore>,
+    bucket: &str,
+    meta: object_store::ObjectMeta,
+    config: &IndexerConfig,
+) -> Option<Input> {
+    let key = meta.location.to_string();
+    let object_uri = format!("s3://{bucket}/{key}");
+    let name = key.rsplit('/').next().unwrap_or(&key).to_owned();
+    if name.starts_with('.') || config.is_excluded(&object_uri) {
+        return None;
+    }
+    let etag = meta.e_tag.clone().unwrap_or_default();
+    let version = meta.version.clone().unwrap_or_default();
+    Some(Input {
+        object: SourceObject {
+            id: ObjectId::derive(&["s3", bucket, &key, &etag, &version]),
+            time_us: meta.last_modified.timestamp_micros(),
+            fallback_tag: tag_from_name(&name),
+            overrides: config.overrides_for(&object_uri),
+            uri: object_uri,
+            first_seq: 0,
+        },
+        size: meta.size,
+        kind: InputKind::Store {
+            store: store.clone(),
+            key: meta.location,
+        },
+    })
+}
+
+/// The version of an input as the ledger records it (`etag/version` of an S3 object).
+pub fn s3_version(meta: &object_store::ObjectMeta) -> String {
+    format!(
+        "{}/{}",
+        meta.e_tag.as_deref().unwrap_or_default(),
+        meta.version.as_deref().unwrap_or_default()
+    )
 }
 
 #[cfg(test)]

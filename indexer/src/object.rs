@@ -190,6 +190,12 @@ impl<'a> ObjectIndexer<'a> {
         let mut buf = Vec::with_capacity(64 * 1024);
         let mut counted_bytes = 0u64;
         loop {
+            if self.progress.stop_requested() {
+                return Err(IndexError::Stopped {
+                    source_uri: self.object.uri.clone(),
+                    line: lines.lines_read(),
+                });
+            }
             let info = match lines.next_line(&mut buf) {
                 Ok(Some(info)) => info,
                 Ok(None) => break,
@@ -374,14 +380,12 @@ impl<'a> ObjectIndexer<'a> {
         // Messages first: an index row must never point at a message that is not stored yet.
         let messages_len = encoded.messages.len() as u64;
         let indices_len = encoded.indices.len() as u64;
-        self.sink.put(
-            &format!("{}/dt={dt}/{name}", Table::Messages),
-            encoded.messages,
-        )?;
-        self.sink.put(
-            &format!("{}/dt={dt}/{name}", Table::Indices),
-            encoded.indices,
-        )?;
+        let messages_key = format!("{}/dt={dt}/{name}", Table::Messages);
+        let indices_key = format!("{}/dt={dt}/{name}", Table::Indices);
+        self.sink.put(&messages_key, encoded.messages)?;
+        self.report.files.push(messages_key);
+        self.sink.put(&indices_key, encoded.indices)?;
+        self.report.files.push(indices_key);
         self.report.files_written += 2;
         self.report.bytes_written += messages_len + indices_len;
         self.report.index_rows += finished.num_index_rows() as u64;

@@ -1,6 +1,6 @@
 //! Counters shared by the workers, read by a progress bar.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Live counters of an indexing run.
 #[derive(Debug, Default)]
@@ -9,6 +9,7 @@ pub struct Progress {
     records: AtomicU64,
     objects_done: AtomicU64,
     objects_total: AtomicU64,
+    stop: AtomicBool,
 }
 
 /// A snapshot of [`Progress`].
@@ -39,6 +40,17 @@ impl Progress {
     /// Marks one object finished.
     pub fn object_done(&self) {
         self.objects_done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Asks every worker to stop at the next record boundary (a deadline is near): what was
+    /// read so far is written, and the object's report carries [`crate::IndexError::Stopped`].
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// True once [`Progress::request_stop`] was called.
+    pub fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
     }
 
     /// Reads the counters.

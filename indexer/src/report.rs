@@ -35,6 +35,9 @@ pub struct ObjectReport {
     pub files_written: u64,
     /// Index rows written.
     pub index_rows: u64,
+    /// Keys of the files written, relative to the data prefix
+    /// (`messages/dt=…/{object_id}-0000.parquet`, then its `indices` twin).
+    pub files: Vec<String>,
     /// Partitions (`dt` values) written.
     pub partitions: BTreeSet<String>,
     /// Earliest record time, microseconds.

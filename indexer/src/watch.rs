@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use minerva_core::layout::ObjectId;
 
 use crate::input::{Input, InputKind};
+use crate::ledger::Tail;
 
 #[derive(Debug, Clone)]
 struct Tracked {
@@ -102,9 +103,40 @@ impl TailPlanner {
         out
     }
 
-    /// Forgets a file so the next scan indexes it from the start.
+    /// Forgets a file so the next scan indexes it from the start (or from where
+    /// [`TailPlanner::resume`] puts it).
     pub fn forget(&mut self, path: &Path) {
         self.tracked.remove(path);
+    }
+
+    /// True when the planner already follows `path`.
+    pub fn is_tracked(&self, path: &Path) -> bool {
+        self.tracked.contains_key(path)
+    }
+
+    /// Continues a file from an earlier run: its first `tail.consumed` bytes (`tail.lines`
+    /// lines) are indexed. Ignored at the next scan if the file is another one by then (a
+    /// different inode) or shorter.
+    pub fn resume(&mut self, path: &Path, tail: Tail) {
+        self.tracked.insert(
+            path.to_path_buf(),
+            Tracked {
+                file_key: tail.file_key,
+                consumed: tail.consumed,
+                lines: tail.lines,
+                whole_size: None,
+                unterminated_since: None,
+            },
+        );
+    }
+
+    /// Where a followed file stands, for the ledger.
+    pub fn tail(&self, path: &Path) -> Option<Tail> {
+        self.tracked.get(path).map(|t| Tail {
+            file_key: t.file_key,
+            consumed: t.consumed,
+            lines: t.lines,
+        })
     }
 
     fn plan_file(&mut self, path: &Path, input: &Input) -> io::Result<Option<Input>> {

@@ -57,6 +57,9 @@ pub struct MergeConfig {
     pub layout: MergedLayout,
     /// Test hook, see the crate docs.
     pub failpoint: Option<Failpoint>,
+    /// No merge batch starts after this instant (a Lambda's deadline minus a margin); the run
+    /// stops cleanly between batches and the next run carries on (the merge is resumable).
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Default [`MergeConfig::target_size`]: 512 MB.
@@ -71,6 +74,7 @@ impl Default for MergeConfig {
             orphan_grace: Duration::from_secs(3600),
             layout: MergedLayout::default(),
             failpoint: None,
+            deadline: None,
         }
     }
 }
@@ -84,11 +88,18 @@ impl std::fmt::Debug for MergeConfig {
             .field("orphan_grace", &self.orphan_grace)
             .field("layout", &self.layout)
             .field("failpoint", &self.failpoint.is_some())
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
 
 impl MergeConfig {
+    /// True once the deadline has passed: start no more work.
+    pub fn out_of_time(&self) -> bool {
+        self.deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
+    }
+
     /// Checks the values.
     pub fn validate(&self) -> Result<(), MergeError> {
         if self.target_size < 1024 {

@@ -29,6 +29,8 @@ pub struct PartitionReport {
     pub conflicts: usize,
     /// Wall time, milliseconds.
     pub elapsed_ms: u64,
+    /// True when the deadline stopped the run before the partition was done.
+    pub stopped_early: bool,
 }
 
 /// A whole run.
@@ -38,6 +40,8 @@ pub struct MergeReport {
     pub partitions: Vec<PartitionReport>,
     /// Wall time, milliseconds.
     pub elapsed_ms: u64,
+    /// True when the deadline stopped the run; the next run carries on.
+    pub stopped_early: bool,
 }
 
 impl MergeReport {

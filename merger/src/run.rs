@@ -30,6 +30,14 @@ pub enum HourSelection {
     All,
     /// Every hour before this one (the current hour is still being written).
     Before(Hour),
+    /// The hours from `from` (included) to `before` (excluded): a scheduled run's look-back
+    /// window, which also picks up late data that landed in recent past hours.
+    Between {
+        /// First hour.
+        from: Hour,
+        /// First hour not merged.
+        before: Hour,
+    },
 }
 
 impl HourSelection {
@@ -75,13 +83,23 @@ pub async fn merge(
                 hours.retain(|h| *h < now);
                 hours
             }
+            HourSelection::Between { from, before } => {
+                let mut hours = list_hours(data, table).await?;
+                hours.retain(|h| *h >= from && *h < before);
+                hours
+            }
         };
         for hour in hours {
+            if config.out_of_time() {
+                report.stopped_early = true;
+                break;
+            }
             report
                 .partitions
                 .push(merge_partition(data, table, hour, config).await?);
         }
     }
+    report.stopped_early |= report.partitions.iter().any(|p| p.stopped_early);
     report.set_elapsed(started.elapsed());
     Ok(report)
 }
@@ -196,6 +214,10 @@ pub async fn merge_partition(
             cleanup_step += 1;
         }
         for batch in &plan.merges {
+            if config.out_of_time() {
+                report.stopped_early = true;
+                break;
+            }
             match merge_batch(data, table, &dir_text, batch, config).await {
                 Ok(manifest) => {
                     report.merges += 1;
@@ -211,6 +233,9 @@ pub async fn merge_partition(
             }
         }
         listing = list_partition(data, &dir, &listing.markers).await?;
+        if report.stopped_early {
+            break;
+        }
     }
     report.files_after = listing.data.len();
     report.bytes_after = listing.data.iter().map(|f| f.size).sum();

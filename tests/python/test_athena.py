@@ -26,7 +26,7 @@ import helpers
 import reference as ref
 from test_search_reference import CASES
 from test_search_sql import INJECTIONS
-from test_serve import ALL_TIME, Server, free_port
+from serving import ALL_TIME, Server, free_port
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",

@@ -106,6 +106,7 @@ pub fn build_config(args: &MergeArgs) -> MergeConfig {
         orphan_grace: Duration::from_secs(args.orphan_grace_secs),
         layout: args.layout.layout(),
         failpoint,
+        deadline: None,
     }
 }
 

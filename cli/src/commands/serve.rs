@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use minerva_indexer::{IndexerConfig, Progress, TailPlanner, index_inputs, list_inputs};
+use minerva_indexer::{Follower, IndexerConfig};
 use minerva_merger::{HourSelection, MergeConfig, merge};
 use minerva_search::EmbeddedLimits;
 use minerva_search_api::{ApiConfig, ApiLimits, ApiToken, AppState, router};
@@ -158,41 +158,22 @@ async fn merge_hourly(data: DataStore, every: Duration) {
     }
 }
 
-/// Indexes what lands in `dir`, every `interval`, until the process ends.
+/// Indexes what lands in `dir`, every `interval`, until the process ends; the ingest ledger
+/// lets a restarted server continue each file where the last one stopped.
 async fn watch(dir: PathBuf, data: DataStore, skip: Option<PathBuf>, interval: Duration) {
-    let config = IndexerConfig::default();
-    let specs = [dir.display().to_string()];
-    let mut planner = TailPlanner::default();
+    let mut follower = Follower::new(&dir, data, skip, IndexerConfig::default());
     tracing::info!(dir = %dir.display(), "watching for new and appended log files");
     loop {
-        let listed = match list_inputs(&specs, &config, skip.as_deref()).await {
-            Ok(listed) => listed,
-            Err(error) => {
-                tracing::warn!(%error, "cannot list the watched folder");
-                Vec::new()
-            }
-        };
-        let planned = planner.plan(listed);
-        if !planned.is_empty() {
-            let started = Instant::now();
-            let paths: Vec<Option<PathBuf>> = planned.iter().map(|i| i.local_path()).collect();
-            match index_inputs(&data, planned, &config, Arc::new(Progress::default())).await {
-                Ok(report) => {
-                    for (object, path) in report.objects.iter().zip(&paths) {
-                        if let (Some(error), Some(path)) = (&object.error, path) {
-                            tracing::warn!(uri = %object.uri, %error, "indexing failed; will retry");
-                            planner.forget(path);
-                        }
-                    }
-                    tracing::info!(
-                        objects = report.objects.len(),
-                        records = report.records(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "indexed watched files"
-                    );
-                }
-                Err(error) => tracing::warn!(%error, "indexing watched files failed"),
-            }
+        let started = Instant::now();
+        match follower.step().await {
+            Ok(Some(report)) => tracing::info!(
+                objects = report.objects.len(),
+                records = report.records(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "indexed watched files"
+            ),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "indexing watched files failed; will retry"),
         }
         tokio::time::sleep(interval).await;
     }
