@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -74,7 +75,7 @@ class Function:
     def start_function(self) -> None:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MINERVA_"))},
-            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{self.port}/.rt",
+            "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{self.port}/.rt",
             "AWS_LAMBDA_FUNCTION_NAME": "_",
             "AWS_LAMBDA_FUNCTION_VERSION": "1",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
@@ -96,11 +97,34 @@ class Function:
             f"http://127.0.0.1:{self.port}/2015-03-31/functions/_/invocations",
             data=json.dumps(payload).encode(), method="POST",
             headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                body = resp.read()
-        except urllib.error.HTTPError as e:
-            raise FunctionError(e.code, e.read().decode(errors="replace"), self.log_text()) from e
+        result: dict = {}
+
+        def call() -> None:
+            try:
+                with urllib.request.urlopen(req, timeout=timeout) as resp:
+                    result["body"] = resp.read()
+            except urllib.error.HTTPError as e:
+                result["http_error"] = (e.code, e.read().decode(errors="replace"))
+            except Exception as e:  # noqa: BLE001 - re-raised below on the caller's thread
+                result["error"] = e
+
+        caller = threading.Thread(target=call, daemon=True)
+        caller.start()
+        # The emulator holds an invocation until a function answers it: if the function
+        # process dies (a config error, a panic), fail now with its log instead of waiting.
+        while caller.is_alive():
+            caller.join(0.2)
+            if caller.is_alive() and not self.alive():
+                caller.join(1.0)
+                if caller.is_alive():
+                    raise FunctionError(0, f"function process exited ({self.proc.returncode})",
+                                        self.log_text())
+        if "http_error" in result:
+            code, text = result["http_error"]
+            raise FunctionError(code, text, self.log_text())
+        if "error" in result:
+            raise FunctionError(0, repr(result["error"]), self.log_text())
+        body = result["body"]
         answer = json.loads(body) if body else None
         if isinstance(answer, dict) and "errorType" in answer and "errorMessage" in answer:
             raise FunctionError(200, json.dumps(answer), self.log_text())
