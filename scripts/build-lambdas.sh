@@ -3,10 +3,13 @@
 # cargo-lambda (PyPI, brings zig as the cross linker; no Docker) and reports their sizes
 # against Lambda's 250 MB unzipped limit, and which of them link DataFusion or the Athena SDK.
 # Then measures each function's cold start under cargo-lambda's runtime API emulator on
-# loopback: spawn -> first answer, for a host-architecture build of the same profile.
+# loopback: spawn -> first answer, for a host-architecture build of the same profile; and the
+# indexer's throughput, peak RSS and S3 requests on generated logs in moto (the cost figures of
+# the README's "Deploy to AWS": scripts/bench_lambda_indexer.py).
 #
 #   bash scripts/build-lambdas.sh            # arm64 artefacts in target/lambda-arm64/, sizes, cold starts
 #   SKIP_COLD_START=1 bash scripts/build-lambdas.sh
+#   BENCH_SIZE=1GB bash scripts/build-lambdas.sh     # size of the indexer throughput run (256MB)
 #
 # `sam build --beta-features` (infra/template.yaml) runs the same cargo-lambda build itself.
 set -euo pipefail
@@ -53,9 +56,10 @@ echo "== cold starts under the emulator (host build, release)"
 cargo build --release --locked -p minerva-lambda
 host="$CARGO_TARGET_DIR/release"
 moto_port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >/dev/null 2>&1 &
+moto_log=$(mktemp)
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$moto_log" 2>&1 &
 moto_pid=$!
-trap 'kill $moto_pid 2>/dev/null || true' EXIT
+trap 'kill $moto_pid 2>/dev/null || true; rm -f "$moto_log"' EXIT
 sleep 2
 aws_env=(AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
          AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port")
@@ -77,3 +81,11 @@ for i in 1 2 3; do
     MINERVA_ATHENA_WORKGROUP=primary MINERVA_ATHENA_DATABASE=minerva \
     MINERVA_API_TOKEN_SECRET=cold-start-token
 done 2>&1 | grep -o '"binary": "[^"]*", "cold_start_ms": [0-9.]*'
+
+echo
+echo "== indexer throughput under the emulator (host build, release; ${BENCH_SIZE:-256MB} of generated logs)"
+minerva="${MINERVA_BIN:-$CARGO_TARGET_DIR/debug/minerva}"  # only for `minerva generate`
+[ -x "$minerva" ] || cargo build --workspace --all-targets --locked
+"$venv/bin/python" scripts/bench_lambda_indexer.py --lambda-bin "$host/minerva-indexer-lambda" \
+  --minerva-bin "$minerva" --s3 "http://127.0.0.1:$moto_port" --s3-log "$moto_log" \
+  --size "${BENCH_SIZE:-256MB}" --memory-mb 2048
