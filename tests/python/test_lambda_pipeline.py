@@ -125,10 +125,21 @@ def function_env(s3_endpoint: str, **extra) -> dict[str, str]:
     return {**CREDENTIALS, "AWS_ENDPOINT_URL": s3_endpoint, **extra}
 
 
+# Per-source rules in the `minerva.toml` format, read by the indexer from S3 (the template's
+# IndexerConfigUri): the syslog folder gets its own tag.
+RULES = """
+[[source]]
+match = "s3://*/syslog/**"
+tag = "pipeline.sshd"
+"""
+
+
 @pytest.fixture(scope="module")
-def indexer(stack, s3_endpoint):
+def indexer(aws, stack, s3_endpoint):
+    aws["s3"].put_object(Bucket=stack["index"], Key="config/minerva.toml", Body=RULES.encode())
     fn = Function(lambda_bin("indexer"), function_env(
         s3_endpoint, MINERVA_DATA=stack["data"], MINERVA_MAX_RECEIVE_COUNT=str(MAX_RECEIVES),
+        MINERVA_CONFIG=f"s3://{stack['index']}/config/minerva.toml",
         MINERVA_DEADLINE_MARGIN_SECS="5"), stack["logs"], "indexer").start()
     yield fn
     fn.stop()
@@ -387,3 +398,10 @@ def test_the_api_function_is_never_open_and_serves_the_ui(search_fn):
     assert "access-control-allow-origin" not in headers, "CORS stays closed"
     status, body, _ = call(search_fn, "POST", "/api/v1/search", {"query": "((("})
     assert status == 400 and body["error"], body
+
+
+def test_the_rules_read_from_s3_tag_their_source(search_fn):
+    hits = api_search(search_fn, '"failed password"')
+    assert [h["tag"] for h in hits] == ["pipeline.sshd"], hits
+    others = api_search(search_fn, "pipelineneedle")
+    assert others and all(h["tag"] != "pipeline.sshd" for h in others), others
