@@ -16,7 +16,8 @@ listen="${MINERVA_LISTEN:-127.0.0.1:8080}"
 if [ ! -f "$demo/generated/manifest.json" ]; then
   start=$(date -u -d '24 hours ago' +%Y-%m-%dT%H:00:00Z)
   "$bin" generate --out "$demo/generated" --size "$size" --span 24h --start "$start"
-  "$bin" index --data ./minerva-data "$demo/generated"
+  # The kinds' folders only: manifest.json (the needles' answer key) is not a log.
+  "$bin" index --data ./minerva-data "$demo/generated"/*/
 fi
 mkdir -p "$demo/incoming"
 echo

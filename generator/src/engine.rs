@@ -3,6 +3,7 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, UNIX_EPOCH};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use flate2::Compression;
@@ -287,6 +288,14 @@ fn write_file(
     }
     sink.write_all(&buf).map_err(io)?;
     sink.finish().map_err(io)?;
+    // Like a shipped log file, its modification time is its last record's: readers that take
+    // a missing year (syslog) or an untimed record's time from the file then agree with it.
+    let last_secs = u64::try_from(last.div_euclid(tps)).unwrap_or(0) + 1;
+    File::options()
+        .write(true)
+        .open(&job.path)
+        .and_then(|f| f.set_modified(UNIX_EPOCH + Duration::from_secs(last_secs)))
+        .map_err(io)?;
     *written_total += bytes;
     let disk_bytes = fs::metadata(&job.path).map_err(io)?.len();
     Ok(FileEntry {

@@ -42,9 +42,28 @@ impl Layout {
             {
                 Some("aws.cloudtrail")
             }
+            // CloudTrail records one per line (CloudTrail Lake exports, log shippers).
+            Layout::JsonOrText if is_cloudtrail_record(first_line(head)) => Some("aws.cloudtrail"),
             _ => None,
         }
     }
+}
+
+fn first_line(head: &[u8]) -> &[u8] {
+    let head = head.strip_prefix(BOM).unwrap_or(head).trim_ascii_start();
+    memchr::memchr(b'\n', head).map_or(head, |end| &head[..end])
+}
+
+fn is_cloudtrail_record(line: &[u8]) -> bool {
+    line.starts_with(b"{")
+        && [
+            &b"\"eventVersion\""[..],
+            b"\"eventSource\"",
+            b"\"awsRegion\"",
+            b".amazonaws.com\"",
+        ]
+        .iter()
+        .all(|marker| contains(line, marker))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -176,5 +195,17 @@ mod tests {
         let layout = detect(Format::Auto, head, true);
         assert_eq!(layout.detected_tag(head), Some("aws.cloudtrail"));
         assert_eq!(Layout::JsonOrText.detected_tag(head), None);
+    }
+
+    #[test]
+    fn cloudtrail_records_in_json_lines_get_their_tag() {
+        let line = br#"{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1"}"#;
+        let head = [&line[..], b"\n", &line[..], b"\n"].concat();
+        let layout = detect(Format::Auto, &head, true);
+        assert_eq!(layout, Layout::JsonOrText);
+        assert_eq!(layout.detected_tag(&head), Some("aws.cloudtrail"));
+        let other = br#"{"eventSource":"app","eventVersion":"1","awsRegion":"x"}"#;
+        assert_eq!(Layout::JsonOrText.detected_tag(other), None);
+        assert_eq!(Layout::Text.detected_tag(&head), None);
     }
 }

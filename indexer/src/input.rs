@@ -15,6 +15,7 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::config::IndexerConfig;
 use crate::error::IndexError;
+use crate::key_date::date_in_key;
 use crate::object::SourceObject;
 
 /// Where an input's bytes come from.
@@ -94,7 +95,9 @@ impl Input {
 }
 
 /// The tag used when nothing else names one: the file name without log/compression
-/// extensions, lowercased (`OpenSSH_2k.log` → `openssh_2k`).
+/// extensions and without a trailing sequence number or date, lowercased (`OpenSSH_2k.log` →
+/// `openssh_2k`, `cloudtrail-0003.jsonl` → `cloudtrail`, `access.log.1` → `access`,
+/// `app-2024-01-01.log.gz` → `app`), so the files of one log type share a tag.
 pub fn tag_from_name(name: &str) -> String {
     let mut stem = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
     loop {
@@ -105,6 +108,12 @@ pub fn tag_from_name(name: &str) -> String {
             if let Some(s) = stem.strip_suffix(ext) {
                 stem = s.to_owned();
             }
+        }
+        // A rotation or sequence number (`.1`, `-0003`, `_20240101`, `-2024-01-01`).
+        let digits = stem.len() - stem.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let cut = stem.len() - digits;
+        if digits > 0 && cut > 1 && matches!(stem.as_bytes()[cut - 1], b'-' | b'_' | b'.') {
+            stem.truncate(cut - 1);
         }
         if stem.len() == before {
             break;
@@ -241,6 +250,7 @@ fn list_local(
             uri: file_uri(path_bytes),
             id,
             time_us: mtime_us,
+            key_date_us: date_in_key(&path_text),
             fallback_tag: tag_from_name(&name),
             overrides: config.overrides_for(&path_text),
             first_seq: 0,
@@ -310,6 +320,7 @@ pub fn s3_input(
         object: SourceObject {
             id: ObjectId::derive(&["s3", bucket, &key, &etag, &version]),
             time_us: meta.last_modified.timestamp_micros(),
+            key_date_us: date_in_key(&key),
             fallback_tag: tag_from_name(&name),
             overrides: config.overrides_for(&object_uri),
             uri: object_uri,
@@ -354,5 +365,12 @@ mod tests {
         );
         assert_eq!(tag_from_name("weird name!.log"), "weird_name_");
         assert_eq!(tag_from_name(".log"), "log");
+        assert_eq!(tag_from_name("logs/cloudtrail-0003.jsonl"), "cloudtrail");
+        assert_eq!(tag_from_name("web-0000.log.gz"), "web");
+        assert_eq!(tag_from_name("access.log.1"), "access");
+        assert_eq!(tag_from_name("app-2024-01-01.log"), "app");
+        assert_eq!(tag_from_name("fw_20240101.csv"), "fw");
+        assert_eq!(tag_from_name("20240101.log"), "20240101");
+        assert_eq!(tag_from_name("-1.log"), "-1");
     }
 }

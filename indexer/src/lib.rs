@@ -16,6 +16,7 @@ pub mod encode;
 pub mod error;
 pub mod follow;
 pub mod input;
+pub mod key_date;
 pub mod ledger;
 pub mod lines;
 pub mod object;

@@ -49,6 +49,9 @@ pub struct SourceObject {
     pub id: ObjectId,
     /// The object's time (mtime or event time), microseconds: used when a record has none.
     pub time_us: i64,
+    /// A date in the object's key or path (the end of that day, microseconds): the year of
+    /// records that carry none is taken from it rather than from `time_us`.
+    pub key_date_us: Option<i64>,
     /// Tag when neither the overrides nor detection give one (from the file name).
     pub fallback_tag: String,
     /// Per-source settings.
@@ -103,7 +106,7 @@ impl<'a> ObjectIndexer<'a> {
             rule: TimestampRule {
                 field: object.overrides.timestamp_field.clone(),
                 format: object.overrides.timestamp_format.clone(),
-                object_time_us: object.time_us,
+                object_time_us: object.key_date_us.unwrap_or(object.time_us),
             },
             record: RecordIndexer::new(),
             hours: BTreeMap::new(),
