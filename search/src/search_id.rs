@@ -27,6 +27,7 @@ pub fn random_id() -> String {
 }
 
 /// True when `id` looks like a [`random_id`] (checked before any lookup).
+#[cfg_attr(not(feature = "embedded"), allow(dead_code))]
 pub fn is_random_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
