@@ -18,7 +18,7 @@ if [ -z "${MINERVA_BIN:-}" ]; then
 fi
 bin="$MINERVA_BIN"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt -c tests/python/constraints.txt
 
 if [ ! -f "$out/raw/manifest.json" ]; then
   "$bin" generate --out "$out/raw" --size "$size" --files-per-kind 8 --span 24h

@@ -18,7 +18,7 @@ root=$(pwd)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/minerva-target}"
 venv="${MINERVA_VENV:-$HOME/.cache/minerva-venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt -c tests/python/constraints.txt
 export PATH="$venv/bin:$PATH"
 rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || true
 

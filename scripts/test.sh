@@ -14,7 +14,7 @@ echo "== python environment ($venv)"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt -c tests/python/constraints.txt
 
 echo "== chromium and playwright-core (web UI test)"
 if [ ! -x /usr/bin/chromium ]; then

@@ -180,6 +180,21 @@ pub struct IndexerConfig {
     pub cli_overrides: SourceOverrides,
     /// Objects whose path matches one of these globs are skipped.
     pub exclude: Vec<GlobMatcher>,
+    /// How part files left by an earlier run of the same object are found.
+    pub stale_parts: StaleParts,
+}
+
+/// How part files of an earlier run of the same object, numbered beyond the parts this run
+/// wrote (an earlier run with a smaller memory budget), are removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StaleParts {
+    /// List each hour folder the object wrote to and delete them (one LIST per table and
+    /// hour): for runs without a ledger (`minerva index`).
+    #[default]
+    Listed,
+    /// The caller commits the ingest to the [`crate::Ledger`], which deletes the files of the
+    /// ingests it replaces; no listing (the Lambda indexer: half its S3 requests were LISTs).
+    FromLedger,
 }
 
 impl Default for IndexerConfig {
@@ -190,6 +205,7 @@ impl Default for IndexerConfig {
             rules: Vec::new(),
             cli_overrides: SourceOverrides::default(),
             exclude: Vec::new(),
+            stale_parts: StaleParts::default(),
         }
     }
 }

@@ -27,7 +27,7 @@ pub mod run;
 pub mod tabular;
 pub mod watch;
 
-pub use config::{Format, IndexerConfig, SourceOverrides};
+pub use config::{Format, IndexerConfig, SourceOverrides, StaleParts};
 pub use error::{ConfigError, IndexError};
 pub use follow::Follower;
 pub use input::{Input, list_inputs};

@@ -11,7 +11,7 @@ use minerva_store::DataStore;
 use object_store::{ObjectStoreExt, PutPayload};
 use tokio::runtime::Handle;
 
-use crate::config::IndexerConfig;
+use crate::config::{IndexerConfig, StaleParts};
 use crate::error::IndexError;
 use crate::input::Input;
 use crate::object::{FileSink, ObjectIndexer};
@@ -22,12 +22,17 @@ use crate::report::{IndexReport, ObjectReport};
 pub struct StoreSink {
     data: DataStore,
     handle: Handle,
+    stale_parts: StaleParts,
 }
 
 impl StoreSink {
     /// Creates a sink; `handle` runs the uploads.
-    pub fn new(data: DataStore, handle: Handle) -> Self {
-        StoreSink { data, handle }
+    pub fn new(data: DataStore, handle: Handle, stale_parts: StaleParts) -> Self {
+        StoreSink {
+            data,
+            handle,
+            stale_parts,
+        }
     }
 }
 
@@ -49,6 +54,9 @@ impl FileSink for StoreSink {
         object_id: &ObjectId,
         first_stale: u32,
     ) -> Result<(), IndexError> {
+        if self.stale_parts == StaleParts::FromLedger {
+            return Ok(());
+        }
         let dir_path = self.data.key(dir);
         let fail = |e: object_store::Error| IndexError::Write {
             key: dir_path.to_string(),
@@ -83,9 +91,10 @@ pub fn index_input(
     data: &DataStore,
     handle: &Handle,
     budget_bytes: usize,
+    stale_parts: StaleParts,
     progress: &Progress,
 ) -> ObjectReport {
-    let mut sink = StoreSink::new(data.clone(), handle.clone());
+    let mut sink = StoreSink::new(data.clone(), handle.clone(), stale_parts);
     let report = match input.open(handle) {
         Ok(reader) => ObjectIndexer::run(&input.object, reader, &mut sink, progress, budget_bytes),
         Err(e) => {
@@ -117,6 +126,7 @@ pub async fn index_inputs(
         inputs.into_iter().enumerate().collect::<VecDeque<_>>(),
     ));
     let handle = Handle::current();
+    let stale_parts = config.stale_parts;
     let tasks: Vec<_> = (0..workers)
         .map(|_| {
             let (queue, data, handle, progress) = (
@@ -132,7 +142,7 @@ pub async fn index_inputs(
                     let Some((position, input)) = next else { break };
                     done.push((
                         position,
-                        index_input(&input, &data, &handle, budget, &progress),
+                        index_input(&input, &data, &handle, budget, stale_parts, &progress),
                     ));
                 }
                 done

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use minerva_indexer::input::{s3_input, s3_version};
-use minerva_indexer::{IndexerConfig, Ingest, Input, Ledger, Progress, Replace, index_inputs};
+use minerva_indexer::{
+    IndexerConfig, Ingest, Input, Ledger, Progress, Replace, StaleParts, index_inputs,
+};
 use minerva_store::DataStore;
 use object_store::{ObjectStore, ObjectStoreExt};
 
@@ -56,14 +58,16 @@ pub struct IndexerContext {
 }
 
 impl IndexerContext {
-    /// A context writing into `data`.
+    /// A context writing into `data`. Stale part files are found through the ledger, which
+    /// every ingest is committed to, not by listing hour folders.
     pub fn new(
         data: DataStore,
-        config: IndexerConfig,
+        mut config: IndexerConfig,
         sources: Arc<dyn SourceStores>,
         max_receive_count: u32,
         deadline_margin: Duration,
     ) -> Self {
+        config.stale_parts = StaleParts::FromLedger;
         IndexerContext {
             ledger: Ledger::new(data.clone()),
             data,

@@ -232,3 +232,65 @@ async fn a_near_deadline_stores_what_was_read_and_retries() {
     assert_eq!(entry.ingests.len(), 1);
     assert_eq!(entry.ingests[0].records, 3);
 }
+
+#[tokio::test]
+async fn stale_parts_go_through_the_ledger_without_listing() {
+    let sources = Sources::default();
+    let bucket = sources.bucket("source-logs");
+    // The budget is checked every 256 records: 600 records make three parts at a tiny budget.
+    let log: String = (0..600)
+        .map(|i| {
+            format!(
+                "{{\"time\":\"2024-01-01T05:00:{:02}Z\",\"n\":{i}}}\n",
+                i % 60
+            )
+        })
+        .collect();
+    put(&bucket, "app.log", log.as_bytes()).await;
+    let index = Arc::new(FlakyStore::new(Arc::new(InMemory::new())));
+    let data = DataStore {
+        store: index.clone(),
+        prefix: "minerva".into(),
+        display: "memory".into(),
+    };
+    let sources = Arc::new(sources);
+    // A first run with a tiny memory budget writes one part per record.
+    let tiny = IndexerConfig {
+        memory_budget_bytes: 1,
+        parallelism: 1,
+        ..IndexerConfig::default()
+    };
+    let ctx = IndexerContext::new(
+        data.clone(),
+        tiny,
+        sources.clone(),
+        3,
+        Duration::from_secs(5),
+    );
+    let message = [s3_message("m1", "app.log", 1)];
+    assert_eq!(
+        handle_messages(&ctx, &message, far()).await,
+        [Outcome::Indexed(1)]
+    );
+    let many = index_files(&data).await;
+    assert!(many.len() > 2, "{many:?}");
+    // Say the ingest did not finish, so the object is indexed again, now in one part.
+    let ledger = Ledger::new(data.clone());
+    let mut entry = ledger.load("s3://source-logs/app.log").await.unwrap();
+    entry.ingests[0].complete = false;
+    ledger.store(&entry).await.unwrap();
+    let lists_before = index.lists.load(Ordering::SeqCst);
+    let ctx = context(&data, sources);
+    assert_eq!(
+        handle_messages(&ctx, &message, far()).await,
+        [Outcome::Indexed(1)]
+    );
+    assert_eq!(
+        index.lists.load(Ordering::SeqCst),
+        lists_before,
+        "the indexer Lambda lists no hour folder"
+    );
+    let one = index_files(&data).await;
+    assert_eq!(one.len(), 2, "the earlier parts were deleted: {one:?}");
+    assert!(one.iter().all(|f| f.ends_with("-0000.parquet")), "{one:?}");
+}

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -88,6 +88,8 @@ pub struct FlakyStore {
     inner: Arc<dyn ObjectStore>,
     /// Answer `SlowDown` to reads.
     pub throttle: AtomicBool,
+    /// LIST requests seen.
+    pub lists: AtomicUsize,
 }
 
 impl FlakyStore {
@@ -96,6 +98,7 @@ impl FlakyStore {
         FlakyStore {
             inner,
             throttle: AtomicBool::new(false),
+            lists: AtomicUsize::new(0),
         }
     }
 
@@ -159,10 +162,12 @@ impl ObjectStore for FlakyStore {
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
         self.inner.list(prefix)
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
         self.inner.list_with_delimiter(prefix).await
     }
 
