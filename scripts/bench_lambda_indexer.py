@@ -31,7 +31,7 @@ from lambda_emulator import Function  # noqa: E402
 
 # us-east-1 list prices (2026): Lambda arm64 per GB-second, S3 Standard requests, SQS requests.
 LAMBDA_ARM_GB_S = 0.0000133334
-S3_PUT = 0.005 / 1000
+S3_PUT = 0.005 / 1000  # also COPY, POST, LIST
 S3_GET = 0.0004 / 1000
 SQS_REQUEST = 0.40 / 1_000_000
 # Lambda gives a function one vCPU's worth of time at 1,769 MB, in proportion below and above.
@@ -126,7 +126,9 @@ def main() -> None:
     for line in lines:
         m = REQUEST_LINE.search(line)
         if m and m.group(2) in (source, index):
-            requests[(m.group(2), m.group(1))] += 1
+            # A LIST is a GET on the bucket, billed at the PUT price.
+            method = "LIST" if m.group(1) == "GET" and "list-type=" in line else m.group(1)
+            requests[(m.group(2), method)] += 1
     objects = s3.list_objects_v2(Bucket=index, Prefix="minerva/").get("Contents", [])
     stored = sum(o["Size"] for o in objects)
     mb = raw / 1e6
@@ -134,7 +136,7 @@ def main() -> None:
     vcpu = args.memory_mb / MB_PER_VCPU
     gb_s_per_tb = (args.memory_mb / 1024) * (1e6 / rate) / vcpu
     n = len(files)
-    puts = sum(v for (b, m), v in requests.items() if m in ("PUT", "POST", "DELETE"))
+    puts = sum(v for (b, m), v in requests.items() if m in ("PUT", "POST", "DELETE", "LIST"))
     gets = sum(v for (b, m), v in requests.items() if m in ("GET", "HEAD"))
     mb_per_object = mb / n
     objects_per_tb = 1e6 / mb_per_object

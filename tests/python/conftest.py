@@ -3,7 +3,9 @@
 Environment (exported by scripts/test.sh):
 - MINERVA_BIN: the `minerva` binary (default: $CARGO_TARGET_DIR or ~/.cache/minerva-target,
   then debug/minerva);
-- MINERVA_DATASETS: the shared real logs (default: /work/shared/datasets);
+- MINERVA_DATASETS: the full shared real logs; without it the permissively licensed subset kept
+  in tests/data/datasets is used and the tests that need other files are skipped (counted in
+  the summary);
 - MINERVA_TEST_S3_ENDPOINT: an S3-compatible server (moto); S3 tests skip without it.
 """
 
@@ -31,12 +33,43 @@ def minerva_bin() -> str:
     return path
 
 
+IN_REPO_DATASETS = Path(__file__).resolve().parents[1] / "data" / "datasets"
+
+
 @pytest.fixture(scope="session")
 def datasets_dir() -> Path:
-    path = Path(os.environ.get("MINERVA_DATASETS", "/work/shared/datasets"))
+    configured = os.environ.get("MINERVA_DATASETS")
+    path = Path(configured) if configured else IN_REPO_DATASETS
     if not (path / "README.md").is_file():
-        pytest.fail(f"shared datasets not found at {path}: set MINERVA_DATASETS")
+        pytest.fail(f"datasets not found at {path}: set MINERVA_DATASETS to the shared real logs")
     return path.resolve()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Says how many tests were skipped, grouped by reason."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    terminalreporter.write_sep("=", f"{len(skipped)} skipped")
+    for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        terminalreporter.write_line(f"{count:4d} × {reason}")
+
+
+@pytest.fixture(scope="session")
+def full_datasets(datasets_dir) -> bool:
+    """True with the team's full shared datasets, False with the in-repository subset."""
+    return all((datasets_dir / f).is_dir() for f in ("loghub_2k", "zeek_wrccdc2018_brimdata"))
+
+
+@pytest.fixture(scope="session")
+def needle(full_datasets) -> str:
+    """An IP address with records in the datasets (Zeek DNS server; else a Suricata source)."""
+    return "10.0.0.1" if full_datasets else "10.128.0.221"
 
 
 @dataclass

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import duckdb
+import pytest
 import pyarrow.parquet as pq
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -143,3 +144,25 @@ def create_views(con: duckdb.DuckDBPyConnection, data: Path) -> None:
             f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{glob}', "
             "hive_partitioning = true, hive_types = {'dt': 'VARCHAR'})"
         )
+
+
+def need_datasets(datasets_dir: Path, *files: str) -> None:
+    """Skips the calling test when one of `files` (relative to the datasets folder) is missing:
+    the in-repository subset lacks the logs whose licences forbid copying them here."""
+    missing = sorted({f.split("/")[0] for f in files if not (datasets_dir / f).exists()})
+    if missing:
+        skip_needing(missing)
+
+
+def skip_unless_found(found, full_datasets: bool) -> None:
+    """A query chosen for the shared datasets must find something there; with the in-repository
+    subset one that finds nothing is skipped (its other assertions would hold vacuously)."""
+    if not found and not full_datasets:
+        pytest.skip("a query chosen for the shared datasets finds nothing in tests/data/datasets: "
+                    "set MINERVA_DATASETS to the shared datasets")
+
+
+def skip_needing(folders: list[str]) -> None:
+    """Skips the calling test, which needs these shared dataset folders."""
+    pytest.skip(f"needs {', '.join(folders)} (not redistributable, not in tests/data/datasets): "
+                "set MINERVA_DATASETS to the shared datasets")

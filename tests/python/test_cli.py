@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import helpers
-from helpers import connect, create_views, run_minerva
+from helpers import connect, create_views, need_datasets, run_minerva
 
 SAMPLES = ["loghub_2k/Zookeeper_2k.log", "zeek_wrccdc2018_brimdata/ftp.ndjson",
            "windows_evtx_mdecrevoisier/TA0002-Execution.jsonl.gz",
@@ -31,14 +31,14 @@ def test_missing_input_path_fails_and_names_it(minerva_bin, tmp_path):
 def test_missing_input_among_good_ones_still_fails(minerva_bin, datasets_dir, tmp_path):
     missing = tmp_path / "missing.log"
     proc = run_minerva(minerva_bin, ["index", "--quiet", "--data", str(tmp_path / "data"),
-                                     str(datasets_dir / SAMPLES[1]), str(missing)])
+                                     str(datasets_dir / SAMPLES[3]), str(missing)])
     assert proc.returncode != 0
     assert str(missing) in proc.stderr
 
 
 def test_invalid_format_is_a_usage_error(minerva_bin, datasets_dir, tmp_path):
     proc = run_minerva(minerva_bin, ["index", "--quiet", "--data", str(tmp_path / "data"),
-                                     "--format", "xml", str(datasets_dir / SAMPLES[1])])
+                                     "--format", "xml", str(datasets_dir / SAMPLES[3])])
     assert proc.returncode == 2
     assert "xml" in proc.stderr
     assert "format" in proc.stderr.lower()
@@ -52,6 +52,7 @@ def test_no_inputs_is_a_usage_error(minerva_bin, tmp_path):
 
 
 def test_report_json_is_consistent_with_disk(minerva_bin, datasets_dir, tmp_path):
+    need_datasets(datasets_dir, *SAMPLES)
     inputs = []
     for rel in SAMPLES:
         dst = tmp_path / "in" / Path(rel).name

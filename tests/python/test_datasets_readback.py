@@ -164,7 +164,10 @@ def test_partitions_of_dated_files_lie_in_known_spans(datasets_index, datasets_d
     partitions = defaultdict(set)
     for source, dt in rows:
         partitions[source].add(dt)
-    for pattern, (first, last) in SPANS.items():
+    present = {p.parent.name for p in datasets_index.inputs}
+    spans = {pattern: span for pattern, span in SPANS.items() if pattern.split("/")[0] in present}
+    assert spans, "no dated dataset file to check"
+    for pattern, (first, last) in spans.items():
         matched = [p for p in datasets_index.inputs
                    if fnmatch.fnmatch(str(p), f"*/{pattern}") and "LICENSE" not in p.name
                    and not p.name.endswith(".md")]
@@ -204,8 +207,12 @@ def test_sampled_terms_occur_in_their_messages(datasets_db):
         assert term in haystack, (field, term, message[:200])
 
 
-def zeek(datasets_index, name):
-    return next(p for p in datasets_index.inputs if p.name == name)
+def dataset_file(datasets_index, name):
+    """The input file called `name`; the test is skipped when the datasets lack it."""
+    found = [p for p in datasets_index.inputs if p.name == name]
+    if not found:
+        helpers.skip_needing([name])
+    return found[0]
 
 
 def index_hits(db, field, term, object_id=None):
@@ -224,7 +231,7 @@ def index_hits(db, field, term, object_id=None):
                                          ("query", "ise.wrccdc.org")])
 def test_zeek_dns_field_terms_find_exactly_the_matching_records(datasets_index, datasets_db, stored,
                                                               field, value):
-    path = zeek(datasets_index, "dns.head8000.ndjson.gz")
+    path = dataset_file(datasets_index, "dns.head8000.ndjson.gz")
     object_id = next(iter(stored[uri(path)].values()))[2]
     lines = helpers.split_lines(helpers.content(path))
     # Independent of minerva: a plain substring grep of the raw text...
@@ -243,7 +250,7 @@ def test_zeek_dns_field_terms_find_exactly_the_matching_records(datasets_index, 
 
 def test_ipv4_terms_respect_word_boundaries(datasets_index, datasets_db, stored):
     # 10.0.0.1 has a near-twin in the same file: the DNS server 10.0.0.100 (thousands of lines).
-    path = zeek(datasets_index, "dns.head8000.ndjson.gz")
+    path = dataset_file(datasets_index, "dns.head8000.ndjson.gz")
     lines = helpers.split_lines(helpers.content(path))
     twins = [seq for seq, line in enumerate(lines) if b'"10.0.0.100"' in line]
     assert len(twins) > 1000
@@ -274,7 +281,7 @@ NUMBER_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 @pytest.mark.parametrize("name,field", NUMBERS)
 def test_json_numbers_are_indexed_as_their_exact_text(datasets_index, datasets_db, stored, name,
                                                       field):
-    path = next(p for p in datasets_index.inputs if p.name == name)
+    path = dataset_file(datasets_index, name)
     object_id = next(iter(stored[uri(path)].values()))[2]
     expected = defaultdict(set)  # (field, seq) -> terms
     for seq, line in enumerate(helpers.split_lines(helpers.content(path))):

@@ -65,7 +65,7 @@ def test_every_record_is_in_the_index(inputs, con):
     assert not bad, "\n".join(bad)
 
 
-def test_index_pairs_match_reference(inputs, con):
+def test_index_pairs_match_reference(inputs, con, full_datasets):
     """Per record of JSON-lines / text files: index (field, term) pairs == reference pairs."""
     rows = {"object_id": [], "seq": [], "field": [], "term": []}
     checked, skipped = {"object_id": []}, {"object_id": [], "seq": []}
@@ -86,7 +86,9 @@ def test_index_pairs_match_reference(inputs, con):
                 rows["seq"].append(record.seq)
                 rows["field"].append(field)
                 rows["term"].append(term)
-    assert len(checked["object_id"]) >= 80 and len(rows["term"]) > 2_000_000
+    # The full shared set has 80 line files; the in-repository subset 26 (its READMEs too).
+    assert len(checked["object_id"]) >= (80 if full_datasets else 26)
+    assert len(rows["term"]) > (2_000_000 if full_datasets else 200_000)
     con.register("ref_pairs", pa.table(rows))
     con.register("ref_checked", pa.table(checked))
     con.register("ref_skipped", pa.table(skipped, schema=pa.schema(
@@ -136,7 +138,7 @@ def test_header_driven_terms_match_reference(inputs, con):
     (Term(None, ["ssh"], prefix=True), "starts_with(term, 'ssh')"),
     (Term("Event.System.EventID", ["4625"]), "field = 'Event.System.EventID' AND term = '4625'"),
 ])
-def test_search_single_token_agrees_with_index(inputs, con, query, sql):
+def test_search_single_token_agrees_with_index(inputs, con, query, sql, full_datasets):
     """reference.search of one-token terms == the records whose index rows match (no phrase)."""
     paths = [p for p, kind, _, _ in inputs if kind == "lines"]
     oids = {oid: str(p) for p, kind, oid, _ in inputs if kind == "lines"}
@@ -144,6 +146,7 @@ def test_search_single_token_agrees_with_index(inputs, con, query, sql):
     actual = {(oids[oid], seq) for oid, seq in
               con.execute(f"SELECT DISTINCT object_id, seq FROM indices WHERE {sql}").fetchall()
               if oid in oids}
+    helpers.skip_unless_found(expected, full_datasets)
     assert expected, f"{query} matches nothing: pick another example"
     assert expected == actual, (sorted(expected - actual)[:10], sorted(actual - expected)[:10])
 

@@ -182,7 +182,17 @@ def test_100_concurrent_searches(server):
     assert rss_mib < 2048, f"serve peak RSS {rss_mib:.0f} MiB"
 
 
-def test_web_ui_in_chromium(server):
+# The UI test's queries (tests/e2e/ui.test.mjs) for the in-repository datasets; its defaults
+# are chosen for the full shared set.
+IN_REPO_UI_QUERIES = {
+    "MINERVA_E2E_QUERY": "10.128.0.221",        # Suricata alerts
+    "MINERVA_E2E_MANY_QUERY": "microsoft",      # Windows event logs, one tag per ATT&CK tactic
+    "MINERVA_E2E_JSON_QUERY": "54.235.163.229",
+    "MINERVA_E2E_JSON_FIELD": "alert.signature_id",
+}
+
+
+def test_web_ui_in_chromium(server, full_datasets):
     """tests/e2e/ui.test.mjs in real Chromium: search, timeline zoom, tag filter, paging,
     JSON detail and click-to-filter, XSS corpus inert, state in the URL."""
     e2e = ROOT / "tests" / "e2e"
@@ -192,6 +202,8 @@ def test_web_ui_in_chromium(server):
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
     env = dict(os.environ, MINERVA_URL=server.url, MINERVA_SCREENSHOTS=str(shots))
+    if not full_datasets:
+        env.update(IN_REPO_UI_QUERIES)
     proc = subprocess.run(["node", "--test", "ui.test.mjs"], cwd=e2e, capture_output=True,
                           text=True, env=env, timeout=900)
     print(proc.stdout[-4000:])

@@ -76,6 +76,7 @@ CASES = {
 
 @pytest.mark.parametrize("rel", sorted(CASES))
 def test_stored_time_is_the_records_own_time(datasets_index, datasets_db, datasets_dir, rel):
+    helpers.need_datasets(datasets_dir, rel)
     path = datasets_dir / rel
     stored = dict(datasets_db.execute(
         "SELECT seq, epoch_us(timestamp) FROM messages WHERE source = ?", [f"file://{path}"]).fetchall())
