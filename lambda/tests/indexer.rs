@@ -254,7 +254,7 @@ async fn stale_parts_go_through_the_ledger_without_listing() {
         display: "memory".into(),
     };
     let sources = Arc::new(sources);
-    // A first run with a tiny memory budget writes one part per record.
+    // A first run with a tiny memory budget writes a part at every budget check.
     let tiny = IndexerConfig {
         memory_budget_bytes: 1,
         parallelism: 1,

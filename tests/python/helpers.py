@@ -146,6 +146,18 @@ def create_views(con: duckdb.DuckDBPyConnection, data: Path) -> None:
         )
 
 
+# Real inputs of three kinds kept in tests/data/datasets (JSON lines: Kubernetes audit,
+# Suricata alerts, gzipped Windows events), for tests that do not depend on what files say.
+IN_REPO_SAMPLES = ["k8s_audit_falco/k8s_audit_events.ndjson",
+                   "suricata_eve_alerts_hassanabad/eve_alerts_wrccdc-2017.ndjson",
+                   "windows_evtx_mdecrevoisier/TA0002-Execution.jsonl.gz"]
+
+
+def samples_or_in_repo(datasets_dir: Path, samples: list[str]) -> list[str]:
+    """`samples` when the datasets hold them all, else IN_REPO_SAMPLES."""
+    return samples if all((datasets_dir / f).exists() for f in samples) else IN_REPO_SAMPLES
+
+
 def need_datasets(datasets_dir: Path, *files: str) -> None:
     """Skips the calling test when one of `files` (relative to the datasets folder) is missing:
     the in-repository subset lacks the logs whose licences forbid copying them here."""

@@ -24,18 +24,13 @@ from helpers import connect, create_views
 SAMPLES = ["loghub_2k/HDFS_2k.log", "zeek_wrccdc2018_brimdata/ssh.ndjson",
            "zeek_wrccdc2018_brimdata/dns.head8000.ndjson.gz",
            "aws_samples_elastic_grafana/vpcflow_grafana_aws-flow-logs-10.3.11.57-142.250.185.91.log"]
-# Kept in the repository (JSON lines only; one gzipped), used without the shared datasets.
-IN_REPO_SAMPLES = ["k8s_audit_falco/k8s_audit_events.ndjson",
-                   "suricata_eve_alerts_hassanabad/eve_alerts_wrccdc-2017.ndjson",
-                   "windows_evtx_mdecrevoisier/TA0002-Execution.jsonl.gz"]
 
 
 @pytest.fixture()
 def inputs(datasets_dir, tmp_path) -> list[Path]:
     """Copies of a few dataset files in a temporary folder (they get modified)."""
-    full = all((datasets_dir / rel).exists() for rel in SAMPLES)
     out = []
-    for rel in SAMPLES if full else IN_REPO_SAMPLES:
+    for rel in helpers.samples_or_in_repo(datasets_dir, SAMPLES):
         dst = tmp_path / "in" / rel.replace("/", "__")
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(datasets_dir / rel, dst)

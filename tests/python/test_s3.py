@@ -21,16 +21,6 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
 SAMPLES = ["loghub_2k/OpenSSH_2k.log", "zeek_wrccdc2018_brimdata/kerberos.ndjson",
            "zeek_wrccdc2018_brimdata/dns.head8000.ndjson.gz",
            "aws_samples_elastic_grafana/vpcflow_elastic_integrations_test-extra-samples.log"]
-# The same kinds of input kept in the repository (no plain text or VPC Flow Logs there), for
-# the tests that do not depend on what the files say.
-IN_REPO_SAMPLES = ["k8s_audit_falco/k8s_audit_events.ndjson",
-                   "suricata_eve_alerts_hassanabad/eve_alerts_wrccdc-2017.ndjson",
-                   "windows_evtx_mdecrevoisier/TA0002-Execution.jsonl.gz"]
-
-
-def samples(datasets_dir: Path) -> list[str]:
-    """SAMPLES when the shared datasets are there, else IN_REPO_SAMPLES."""
-    return SAMPLES if all((datasets_dir / f).exists() for f in SAMPLES) else IN_REPO_SAMPLES
 
 KEY_RE = re.compile(r"^some/prefix/(indices|messages)/dt=\d{4}-\d{2}-\d{2}-\d{2}/"
                     r"[0-9a-f]{32}-\d{4}\.parquet$")
@@ -67,7 +57,7 @@ def copy_samples(datasets_dir: Path, folder: Path) -> list[Path]:
     """Copies SAMPLES into `folder` (fresh files, so their object ids are this test's own)."""
     folder.mkdir(parents=True, exist_ok=True)
     inputs = []
-    for rel in samples(datasets_dir):
+    for rel in helpers.samples_or_in_repo(datasets_dir, SAMPLES):
         dst = folder / Path(rel).name
         shutil.copy2(datasets_dir / rel, dst)
         inputs.append(dst)
@@ -161,7 +151,7 @@ def test_writing_to_a_missing_bucket_fails_and_names_it(minerva_bin, datasets_di
                                                         tmp_path):
     bucket = f"missing-{uuid.uuid4().hex[:12]}"  # never created
     proc = helpers.run_minerva(minerva_bin, ["index", "--quiet", "--data", f"s3://{bucket}/p",
-                                             str(datasets_dir / IN_REPO_SAMPLES[0])], env=env)
+                                             str(datasets_dir / helpers.IN_REPO_SAMPLES[0])], env=env)
     assert proc.returncode == 1  # the object failed; the run itself completed
     assert bucket in proc.stderr
     created = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"] == bucket]
