@@ -2,6 +2,7 @@
 # Search benchmark: a needle (a planted value) and a common term over ≥ 1 GB of generated logs,
 # p50 latency over repeated runs and bytes read from storage, side by side with `rg -w -F` over
 # the raw files. Usage: scripts/bench-search.sh [SIZE] [RUNS] (defaults 1GB, 5).
+# MINERVA_BIN picks a prebuilt binary (default: a release build); BENCH_DIR the output folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size="${1:-1GB}"
@@ -11,8 +12,11 @@ out="${BENCH_DIR:-$PWD/bench-out}"
 mkdir -p "$out"
 command -v rg >/dev/null || { echo "ripgrep is needed: apt-get install -y ripgrep" >&2; exit 2; }
 
-cargo build --release --locked -p minerva-cli
-bin="$CARGO_TARGET_DIR/release/minerva"
+if [ -z "${MINERVA_BIN:-}" ]; then
+  cargo build --release --locked -p minerva-cli
+  MINERVA_BIN="$CARGO_TARGET_DIR/release/minerva"
+fi
+bin="$MINERVA_BIN"
 if [ ! -f "$out/search-raw/manifest.json" ]; then
   "$bin" generate --out "$out/search-raw" --size "$size" --files-per-kind 8
 fi

@@ -18,15 +18,15 @@ raw_bytes = sum(p.stat().st_size for p in raw.rglob("*") if p.is_file() and p.na
 
 def layout():
     files = Counter()
-    stored = 0
+    table_bytes = Counter()
     for p in data.rglob("*.parquet"):
         files[(p.parent.parent.name, p.parent.name)] += 1
-        stored += p.stat().st_size
+        table_bytes[p.parent.parent.name] += p.stat().st_size
     per_table = {}
     for table in ("indices", "messages"):
         counts = [n for (t, _), n in files.items() if t == table]
-        per_table[table] = (len(counts), statistics.median(counts), max(counts))
-    return stored, per_table
+        per_table[table] = (len(counts), statistics.median(counts), max(counts), table_bytes[table])
+    return sum(table_bytes.values()), per_table
 
 
 def search(query):
@@ -43,8 +43,9 @@ def search(query):
 def measure(label):
     stored, per_table = layout()
     print(f"{label}: stored {stored/1e6:.1f} MB = {stored/raw_bytes:.3f} of raw {raw_bytes/1e6:.0f} MB")
-    for table, (parts, median, most) in per_table.items():
-        print(f"  {table}: {parts} partitions, files per partition median {median:g}, max {most}")
+    for table, (parts, median, most, size) in per_table.items():
+        print(f"  {table}: {size/1e6:.1f} MB = {size/raw_bytes:.3f} of raw, {parts} partitions, "
+              f"files per partition median {median:g}, max {most}")
     results = {}
     for needle in NEEDLES:
         hits, read, stats = search(needle)

@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size="${1:-200MB}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/minerva-target}"
-cargo build --release --locked -p minerva-cli
-bin="$CARGO_TARGET_DIR/release/minerva"
+cargo build --profile demo --locked -p minerva-cli
+bin="$CARGO_TARGET_DIR/demo/minerva"
 demo="${MINERVA_DEMO_DIR:-$PWD/demo-logs}"
 listen="${MINERVA_LISTEN:-127.0.0.1:8080}"
 if [ ! -f "$demo/generated/manifest.json" ]; then

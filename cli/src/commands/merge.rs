@@ -60,6 +60,8 @@ pub struct LayoutArgs {
     messages_row_group_rows: Option<usize>,
     #[arg(long, hide = true)]
     messages_page_rows: Option<usize>,
+    #[arg(long, hide = true, value_parser = clap::value_parser!(i32).range(1..=22))]
+    messages_zstd_level: Option<i32>,
 }
 
 fn parse_size(text: &str) -> Result<u64, String> {
@@ -83,6 +85,9 @@ impl LayoutArgs {
         }
         if let Some(n) = self.messages_page_rows {
             layout.messages_page_rows = n;
+        }
+        if let Some(level) = self.messages_zstd_level {
+            layout.messages_zstd_level = level;
         }
         layout
     }

@@ -87,15 +87,16 @@ impl<'a> SetRenderer<'a> {
         Ok(format!("SELECT * FROM ({inner}) AS q{}", self.next_alias))
     }
 
-    /// One query leaf: a term, a prefix, or a phrase (as the AND of its tokens).
+    /// One query leaf: a term, a prefix, or a phrase (as the AND of its rarest tokens, see
+    /// [`phrase_lookup_tokens`]).
     fn leaf(&mut self, m: &Match) -> Result<String, SqlError> {
         if m.tokens.len() > 1 {
             self.exact = false;
         }
         let mut selects = Vec::with_capacity(m.tokens.len());
-        for (i, token) in m.tokens.iter().enumerate() {
+        for i in phrase_lookup_tokens(m) {
             let prefix = m.prefix && i + 1 == m.tokens.len();
-            selects.push(self.select(m.field.as_deref(), token, prefix)?);
+            selects.push(self.select(m.field.as_deref(), &m.tokens[i], prefix)?);
         }
         if selects.is_empty() {
             return Err(SqlError::Unsupported("empty clause".into()));
@@ -125,6 +126,40 @@ impl<'a> SetRenderer<'a> {
         }
         Ok(sql)
     }
+}
+
+/// Tokens of a phrase this long or longer are looked up; shorter ones (`com`, `for`, `200`)
+/// are among the most frequent words of logs, so their postings cost a lookup the most bytes
+/// and narrow it the least.
+const RARE_TOKEN_BYTES: usize = 4;
+
+/// Tokens of a phrase looked up at most: each more narrows the candidates less.
+const PHRASE_LOOKUP_TOKENS: usize = 2;
+
+/// The positions of the tokens of `m` that the index lookup reads. A term or prefix is one
+/// token. A phrase's candidates are checked against their messages anyway, so its lookup only
+/// needs to find a superset: it reads its [`PHRASE_LOOKUP_TOKENS`] longest whole tokens of at
+/// least [`RARE_TOKEN_BYTES`] (length standing in for rarity: `tani@cookpad.com` is looked up
+/// as `cookpad` AND `tani`, never through `com`), or every token when none is that long.
+pub(super) fn phrase_lookup_tokens(m: &Match) -> Vec<usize> {
+    let all: Vec<usize> = (0..m.tokens.len()).collect();
+    if m.tokens.len() <= 1 {
+        return all;
+    }
+    let whole = |i: &usize| !(m.prefix && *i + 1 == m.tokens.len());
+    let mut rare: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|i| whole(i) && m.tokens[*i].len() >= RARE_TOKEN_BYTES)
+        .collect();
+    if rare.is_empty() {
+        return all;
+    }
+    // Longest first; the earlier token on ties, so the SQL is stable.
+    rare.sort_by_key(|&i| (std::cmp::Reverse(m.tokens[i].len()), i));
+    rare.truncate(PHRASE_LOOKUP_TOKENS);
+    rare.sort_unstable();
+    rare
 }
 
 /// True when the index lookup for `query` is exact (no phrase anywhere).

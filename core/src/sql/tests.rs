@@ -169,7 +169,15 @@ fn phrases_are_supersets_and_negated_phrases_are_left_to_the_verifier() {
     let phrase = term(None, &["tani", "cookpad", "com"], false);
     let sql = render(&phrase);
     assert!(!sql.exact);
-    assert_eq!(sql.sql.matches("INTERSECT").count(), 2);
+    // Looked up by its two longest tokens; `com` would only add postings to read.
+    assert!(
+        sql.sql.contains(&format!(
+            "({LEAF} AND term = 'tani' INTERSECT {LEAF} AND term = 'cookpad') AS hits"
+        )),
+        "{}",
+        sql.sql
+    );
+    assert!(!sql.sql.contains("'com'"));
 
     let q = Query::And(vec![
         term(None, &["a"], false),
@@ -266,4 +274,23 @@ fn field_census_is_partition_pruned_and_bounded() {
         "SELECT field, COUNT(*) AS n FROM \"indices\" WHERE dt >= '2024-01-01-00' AND \
          dt <= '2024-01-01-05' AND field <> '' GROUP BY field ORDER BY n DESC, field LIMIT 50"
     );
+}
+
+#[test]
+fn phrases_are_looked_up_by_their_longest_whole_tokens() {
+    let lookup = |tokens: &[&str], prefix: bool| -> Vec<usize> {
+        let Query::Match(m) = term(None, tokens, prefix) else {
+            unreachable!()
+        };
+        set::phrase_lookup_tokens(&m)
+    };
+    assert_eq!(lookup(&["10.1.2.3"], false), [0]);
+    assert_eq!(lookup(&["adm"], true), [0]);
+    assert_eq!(lookup(&["tani", "cookpad", "com"], false), [0, 1]);
+    // Ties go to the earlier token; the last token of a prefix phrase is never chosen alone.
+    assert_eq!(lookup(&["aaaa", "bbbb", "cccc"], false), [0, 1]);
+    assert_eq!(lookup(&["for", "root"], false), [1]);
+    assert_eq!(lookup(&["abc", "defghij"], true), [0, 1]);
+    // No token long enough: all of them.
+    assert_eq!(lookup(&["a", "b", "c"], false), [0, 1, 2]);
 }
