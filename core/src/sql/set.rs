@@ -142,18 +142,12 @@ const PHRASE_LOOKUP_TOKENS: usize = 2;
 /// least [`RARE_TOKEN_BYTES`] (length standing in for rarity: `tani@cookpad.com` is looked up
 /// as `cookpad` AND `tani`, never through `com`), or every token when none is that long.
 pub(super) fn phrase_lookup_tokens(m: &Match) -> Vec<usize> {
-    let all: Vec<usize> = (0..m.tokens.len()).collect();
-    if m.tokens.len() <= 1 {
-        return all;
-    }
-    let whole = |i: &usize| !(m.prefix && *i + 1 == m.tokens.len());
-    let mut rare: Vec<usize> = all
-        .iter()
-        .copied()
-        .filter(|i| whole(i) && m.tokens[*i].len() >= RARE_TOKEN_BYTES)
+    let last = m.tokens.len().saturating_sub(1);
+    let mut rare: Vec<usize> = (0..m.tokens.len())
+        .filter(|&i| !(m.prefix && i == last) && m.tokens[i].len() >= RARE_TOKEN_BYTES)
         .collect();
-    if rare.is_empty() {
-        return all;
+    if m.tokens.len() <= 1 || rare.is_empty() {
+        return (0..m.tokens.len()).collect();
     }
     // Longest first; the earlier token on ties, so the SQL is stable.
     rare.sort_by_key(|&i| (std::cmp::Reverse(m.tokens[i].len()), i));
