@@ -65,6 +65,14 @@ pub fn matches(query: &Query, record: &RecordTokens) -> bool {
 pub fn matched_terms(query: &Query, record: &RecordTokens) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for m in query.positive_leaves() {
+        if let Some(block) = &m.cidr {
+            for token in record.values.iter().flat_map(|(_, tokens)| tokens) {
+                if block.contains_token(token) && !out.contains(token) {
+                    out.push(token.clone());
+                }
+            }
+            continue;
+        }
         let last = m.tokens.len().saturating_sub(1);
         for (i, wanted) in m.tokens.iter().enumerate() {
             let prefix = m.prefix && i == last;
@@ -89,7 +97,11 @@ fn matches_leaf(m: &Match, record: &RecordTokens) -> bool {
             (Some(wanted), true) => wanted == field,
             _ => true,
         };
-        field_ok && contains_sequence(tokens, &m.tokens, m.prefix)
+        field_ok
+            && match &m.cidr {
+                Some(block) => tokens.iter().any(|t| block.contains_token(t)),
+                None => contains_sequence(tokens, &m.tokens, m.prefix),
+            }
     })
 }
 
@@ -124,6 +136,7 @@ mod tests {
             field: field.map(str::to_owned),
             tokens: tokens.iter().map(|t| (*t).to_owned()).collect(),
             prefix,
+            cidr: None,
         })
     }
 
@@ -160,6 +173,21 @@ mod tests {
             leaf(None, &["admin"], false),
         ]);
         assert!(matches(&q, &record));
+    }
+
+    #[test]
+    fn cidr_blocks_match_address_tokens_of_their_field() {
+        let q = crate::query::parse("src=10.1.0.0/16").unwrap();
+        let hit = RecordTokens::from_message(r#"{"src":"10.1.200.7","dst":"8.8.8.8"}"#);
+        let other_field = RecordTokens::from_message(r#"{"dst":"10.1.200.7"}"#);
+        let twin = RecordTokens::from_message(r#"{"src":"110.1.200.7"}"#);
+        assert!(matches(&q, &hit));
+        assert!(!matches(&q, &other_field));
+        assert!(!matches(&q, &twin));
+        let any_field = crate::query::parse("10.1.0.0/16 -8.8.8.8").unwrap();
+        assert!(!matches(&any_field, &hit));
+        assert!(matches(&any_field, &other_field));
+        assert_eq!(matched_terms(&q, &hit), ["10.1.200.7"]);
     }
 
     #[test]

@@ -114,10 +114,15 @@ pub async fn estimate(
     }))
 }
 
-/// Positive terms of a query, as tokens (for highlighting).
+/// Positive terms of a query, as tokens (for highlighting). A CIDR block has no token of its
+/// own: each hit's `matched` lists the addresses it matched.
 fn positive_terms(query: &Ast) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for token in query.positive_leaves().into_iter().flat_map(|m| &m.tokens) {
+    let leaves = query
+        .positive_leaves()
+        .into_iter()
+        .filter(|m| m.cidr.is_none());
+    for token in leaves.flat_map(|m| &m.tokens) {
         if !out.contains(token) {
             out.push(token.clone());
         }

@@ -280,6 +280,24 @@ async fn field_queries_phrases_and_the_field_census() {
     assert_eq!(view["total"], 0);
     let (_, view) = run(&f.app, search("password -root")).await;
     assert_eq!(view["total"], 5, "only bob's accepted logins");
+    // CIDR blocks: 10.0.0.0/30 holds 10.0.0.1 but not its twin 10.0.0.100; each hit reports
+    // the address it matched, and the block itself is no highlight term.
+    let (id, view) = run(&f.app, search("10.0.0.0/30")).await;
+    assert_eq!(view["total"], 70, "{view}");
+    assert_eq!(view["terms"], json!([]));
+    let (_, page) = get(&f.app, &format!("/api/v1/search/{id}/logs?limit=5")).await;
+    let hits = page["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 5);
+    assert!(
+        hits.iter().all(|h| h["matched"] == json!(["10.0.0.1"])),
+        "{page}"
+    );
+    let (_, view) = run(&f.app, search("10.0.0.0/24")).await;
+    assert_eq!(view["total"], 75);
+    let (_, view) = run(&f.app, search("sourceIPAddress=10.0.0.0/8")).await;
+    assert_eq!(view["total"], 10);
+    let (status, _, body) = post(&f.app, search("10.0.0.0/33")).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_query");
     let (status, fields) = get(
         &f.app,
         "/api/v1/fields?start=2024-01-01T00:00:00Z&end=2024-01-02T00:00:00Z",

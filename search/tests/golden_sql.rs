@@ -42,6 +42,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("boolean", "sshd AND (root OR admin) -failed", &[]),
     ("phrase", "tani@cookpad.com", &[]),
     ("prefix", "mimi*", &[]),
+    ("cidr", "srcaddr=10.1.16.0/20 OR 192.168.1.128/30", &[]),
     ("tags", "GetObject", &["aws.cloudtrail", "web"]),
     (
         "injection",

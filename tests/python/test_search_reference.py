@@ -15,7 +15,7 @@ import pytest
 
 import helpers
 import reference as ref
-from reference import And, Not, Or, Term
+from reference import And, Cidr, Not, Or, Term
 
 # (query text for minerva, the same query for the reference)
 CASES = [
@@ -44,6 +44,14 @@ CASES = [
      And(Term.of(None, "invalid user"), Not(Term.of(None, "from 173.234.31.186")))),
     # Prefixes.
     ("mimi*", Term.of(None, "mimi", prefix=True)),
+    # IPv4 CIDR blocks: one prefix range, several, an address list, a field, a negation.
+    ("10.47.27.0/24", Cidr(None, "10.47.27.0/24")),
+    ("10.47.24.0/21", Cidr(None, "10.47.24.0/21")),
+    ("10.128.0.0/10", Cidr(None, "10.128.0.0/10")),  # Suricata (in tests/data/datasets)
+    ("src_ip=10.128.0.0/24", Cidr("src_ip", "10.128.0.0/24")),
+    ("10.128.0.240/30", Cidr(None, "10.128.0.240/30")),
+    ("192.168.0.0/16 -192.168.0.2", And(Cidr(None, "192.168.0.0/16"),
+                                        Not(Term.of(None, "192.168.0.2")))),
     ("query=*.local", None),  # not a valid query: '*' needs text before it
 ]
 

@@ -9,7 +9,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
-use minerva_core::query::parse;
+use minerva_core::query::{Query, parse};
+use minerva_core::verify::{RecordTokens, matched_terms};
 use minerva_search::{
     EmbeddedLimits, Hit, SearchBackend, SearchRequest, SearchState, SearchStatus, rfc3339,
 };
@@ -134,7 +135,6 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
     };
-    let terms: Vec<String> = query.leaves().flat_map(|m| m.tokens.clone()).collect();
     runtime.block_on(async {
         if args.explain {
             let backend = args.engine.explain_backend()?;
@@ -156,7 +156,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
             for hit in hits {
                 match args.output {
                     OutputFormat::Jsonl => writeln!(out, "{}", hit.to_json())?,
-                    OutputFormat::Text => writeln!(out, "{}", text_line(hit, &terms, color))?,
+                    OutputFormat::Text => writeln!(out, "{}", text_line(hit, &query, color))?,
                 }
             }
             printed += hits.len();
@@ -238,15 +238,19 @@ async fn wait(backend: &dyn SearchBackend, id: &str) -> anyhow::Result<SearchSta
     }
 }
 
-/// `time  tag  source:line  message`, with matched terms in bold red when `color`.
-fn text_line(hit: &Hit, terms: &[String], color: bool) -> String {
+/// `time  tag  source:line  message`, with the tokens the query matched (whole tokens for a
+/// prefix, addresses for a CIDR block) in bold red when `color`.
+fn text_line(hit: &Hit, query: &Query, color: bool) -> String {
     let message: String = hit
         .message
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let message = if color {
-        highlight(&message, terms)
+        highlight(
+            &message,
+            &matched_terms(query, &RecordTokens::from_message(&hit.message)),
+        )
     } else {
         message
     };

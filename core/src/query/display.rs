@@ -61,6 +61,9 @@ impl fmt::Display for Match {
         if let Some(field) = &self.field {
             write!(f, "{field}=")?;
         }
+        if let Some(block) = &self.cidr {
+            return write!(f, "{block}");
+        }
         let mut words: Vec<&str> = Vec::with_capacity(self.tokens.len());
         let mut tokens = self.tokens.iter().peekable();
         while let Some(token) = tokens.next() {

@@ -2,7 +2,7 @@
 //! found in text order).
 
 use super::word::{Split, bare_tokens, quoted_tokens, split_field};
-use super::{Match, QueryError};
+use super::{Cidr, Match, QueryError};
 use crate::tokenizer::Tokenizer;
 
 /// What a lexeme is.
@@ -81,6 +81,7 @@ impl<'a> Lexer<'a> {
                     field: None,
                     tokens,
                     prefix,
+                    cidr: None,
                 })
             }
             // `-a`, `-(a)`, `-"a b"` negate; `- a`, `-)` and `--a` do not.
@@ -113,23 +114,14 @@ impl<'a> Lexer<'a> {
         let quote_follows = self.rest().starts_with('"');
         let tokenizer = &mut self.tokenizer;
         let leaf = match split_field(word, start, quote_follows)? {
-            Split::Text => {
-                let (tokens, prefix) = bare_tokens(tokenizer, word, start, "word")?;
-                Match {
-                    field: None,
-                    tokens,
-                    prefix,
-                }
-            }
-            Split::Field { name, value_start } if value_start < word.len() => {
-                let value = &word[value_start..];
-                let (tokens, prefix) = bare_tokens(tokenizer, value, start + value_start, "value")?;
-                Match {
-                    field: Some(name.to_owned()),
-                    tokens,
-                    prefix,
-                }
-            }
+            Split::Text => bare_match(tokenizer, None, word, start, "word")?,
+            Split::Field { name, value_start } if value_start < word.len() => bare_match(
+                tokenizer,
+                Some(name),
+                &word[value_start..],
+                start + value_start,
+                "value",
+            )?,
             Split::Field { name, .. } => {
                 let quote = self.pos;
                 let (text, prefix) = self.quoted()?;
@@ -138,6 +130,7 @@ impl<'a> Lexer<'a> {
                     field: Some(name.to_owned()),
                     tokens,
                     prefix,
+                    cidr: None,
                 }
             }
         };
@@ -170,4 +163,26 @@ impl<'a> Lexer<'a> {
         }
         Err(QueryError::new("unterminated quote starting", open))
     }
+}
+
+/// The leaf of a bare word or bare field value: an IPv4 CIDR block (`10.1.0.0/16`) or tokens.
+fn bare_match(
+    tokenizer: &mut Tokenizer,
+    field: Option<&str>,
+    text: &str,
+    start: usize,
+    what: &str,
+) -> Result<Match, QueryError> {
+    let field = field.map(str::to_owned);
+    if let Some(block) = Cidr::parse_query_word(text) {
+        let block = block.map_err(|e| QueryError::new(e.to_string(), start))?;
+        return Ok(Match::cidr(field, block));
+    }
+    let (tokens, prefix) = bare_tokens(tokenizer, text, start, what)?;
+    Ok(Match {
+        field,
+        tokens,
+        prefix,
+        cidr: None,
+    })
 }

@@ -13,6 +13,9 @@
 //! - `field=value`, `field:value`, `field="two words"` — tokens in one field (a dotted path,
 //!   kept case-sensitive). `:` is a field separator only when the word does not look like an
 //!   IPv6 address, a time, an `IPv4:port`, a URL or a Windows path (see [`parse`]).
+//! - `10.1.0.0/16`, `srcaddr=192.168.0.0/24` — an IPv4 CIDR block: the IPv4 address tokens
+//!   inside it, looked up as ranges of the sorted terms (see [`Cidr`]). Quoted
+//!   (`"10.1.0.0/16"`) it is the phrase `10.1.0.0 16` as written in a log.
 //! - `adm*`, `user=adm*`, `"failed pass"*` — the last token is a prefix. A `*` anywhere else in a
 //!   bare word is an error (no infix or suffix wildcards); inside quotes it is plain text.
 //!
@@ -39,6 +42,7 @@
 //! assert_eq!(err.to_string(), "unclosed '(' at byte 0");
 //! ```
 
+mod cidr;
 mod display;
 mod lexer;
 mod parser;
@@ -52,6 +56,8 @@ mod prop_tests;
 mod tests;
 
 use serde::{Deserialize, Serialize};
+
+pub use cidr::{Cidr, CidrError, CidrLookup};
 
 /// Longest query accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 4096;
@@ -91,6 +97,11 @@ pub struct Match {
     pub tokens: Vec<String>,
     /// The last token is a prefix (`adm*` gives tokens `["adm"]` with `prefix` true).
     pub prefix: bool,
+    /// An IPv4 block (`10.1.0.0/16`): the match is the address tokens inside it, and `tokens`
+    /// holds the block's canonical text alone (which no real token equals: `/` separates
+    /// tokens). See [`Cidr`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<Cidr>,
 }
 
 impl Match {
@@ -100,6 +111,17 @@ impl Match {
             field: None,
             tokens: tokens.into_iter().map(Into::into).collect(),
             prefix: false,
+            cidr: None,
+        }
+    }
+
+    /// The address tokens inside `block`, in `field` or (when `None`) in any field.
+    pub fn cidr(field: Option<String>, block: Cidr) -> Self {
+        Self {
+            field,
+            tokens: vec![block.to_string()],
+            prefix: false,
+            cidr: Some(block),
         }
     }
 
@@ -124,7 +146,7 @@ impl Match {
 
     /// True when the match has several tokens that must be adjacent and in order.
     pub fn is_phrase(&self) -> bool {
-        self.tokens.len() > 1
+        self.tokens.len() > 1 && self.cidr.is_none()
     }
 }
 

@@ -11,6 +11,7 @@ fn word() -> impl Strategy<Value = String> {
         "[a-z0-9_$-]{1,8}",
         "[A-Za-z]{1,6}@[a-z]{1,6}\\.com",
         "[0-9]{1,3}(\\.[0-9]{1,3}){0,4}",
+        "[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}",
         "[0-9a-f:]{2,16}",
         "::ffff:[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
         "fe80::[0-9a-f]{1,4}%[a-z0-9]{0,4}",
@@ -18,8 +19,25 @@ fn word() -> impl Strategy<Value = String> {
     ]
 }
 
-/// A leaf whose tokens come from the tokenizer (so it is one `parse` can return).
+/// A leaf `parse` can return: tokens from the tokenizer, or an IPv4 CIDR block.
 fn leaf() -> impl Strategy<Value = Query> {
+    prop_oneof![4 => token_leaf(), 1 => cidr_leaf()]
+}
+
+fn cidr_leaf() -> impl Strategy<Value = Query> {
+    (
+        prop::option::of("[A-Za-z_@][A-Za-z0-9_.@#$-]{0,8}"),
+        any::<u32>(),
+        0u16..=32,
+    )
+        .prop_map(|(field, address, len)| {
+            let block = Cidr::new(std::net::Ipv4Addr::from(address), len).unwrap();
+            Query::Match(Match::cidr(field, block))
+        })
+}
+
+/// A leaf whose tokens come from the tokenizer.
+fn token_leaf() -> impl Strategy<Value = Query> {
     (
         prop::option::of("[A-Za-z_@][A-Za-z0-9_.@#$-]{0,8}"),
         prop::collection::vec(word(), 1..4),
@@ -34,6 +52,7 @@ fn leaf() -> impl Strategy<Value = Query> {
                 field,
                 tokens,
                 prefix,
+                cidr: None,
             })
         })
 }

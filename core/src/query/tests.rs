@@ -292,3 +292,53 @@ fn serde_shape() {
         serde_json::json!({"message": "unbalanced ')'", "position": 0})
     );
 }
+
+fn cidr(field: Option<&str>, block: &str) -> Query {
+    let block = Cidr::parse_query_word(block).unwrap().unwrap();
+    Query::Match(Match::cidr(field.map(str::to_owned), block))
+}
+
+#[test]
+fn bare_cidr_blocks_are_address_ranges_and_quoted_ones_are_phrases() {
+    assert_eq!(p("10.1.0.0/16"), cidr(None, "10.1.0.0/16"));
+    assert_eq!(p("10.1.2.3/16"), cidr(None, "10.1.0.0/16"));
+    assert_eq!(
+        p("srcaddr=192.168.0.0/24"),
+        cidr(Some("srcaddr"), "192.168.0.0/24")
+    );
+    assert_eq!(
+        p("srcaddr:192.168.0.0/24"),
+        cidr(Some("srcaddr"), "192.168.0.0/24")
+    );
+    assert_eq!(
+        p("10.0.0.0/8 -10.1.0.0/16"),
+        Query::And(vec![
+            cidr(None, "10.0.0.0/8"),
+            not(cidr(None, "10.1.0.0/16"))
+        ])
+    );
+    assert_eq!(p("\"10.1.0.0/16\""), any(&["10.1.0.0", "16"]));
+    assert_eq!(
+        p("srcaddr=\"10.1.0.0/16\""),
+        field("srcaddr", &["10.1.0.0", "16"])
+    );
+    // Not the shape a.b.c.d/n: ordinary words.
+    assert_eq!(p("10.1.0/16"), any(&["10", "1", "0", "16"]));
+    assert_eq!(p("/var/log/16"), any(&["var", "log", "16"]));
+    // The shape with a bad address or length is an error, not a silent phrase.
+    assert_eq!(
+        parse("10.1.0.0/33").unwrap_err().to_string(),
+        "an IPv4 prefix length is 0 to 32, not 33 at byte 0"
+    );
+    assert_eq!(parse("src=10.1.0.256/24").unwrap_err().position, 4);
+    // Canonical text round-trips, with the host bits cleared.
+    let q = p("src=10.9.8.7/20 OR 10.0.0.1/32");
+    assert_eq!(q.to_string(), "src=10.9.0.0/20 OR 10.0.0.1/32");
+    assert_eq!(parse(&q.to_string()).unwrap(), q);
+    let json = serde_json::to_string(&q).unwrap();
+    assert!(json.contains("\"cidr\":\"10.9.0.0/20\""), "{json}");
+    assert_eq!(serde_json::from_str::<Query>(&json).unwrap(), q);
+    let leaf = q.leaves().next().unwrap();
+    assert!(!leaf.is_phrase());
+    assert_eq!(leaf.tokens, ["10.9.0.0/20"]);
+}

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{SearchScope, SqlError, Tables, string_literal};
-use crate::query::{Match, Query};
+use crate::query::{Cidr, CidrLookup, Match, Query};
 
 /// Columns of every leaf and of the set expression.
 pub(super) const KEY_COLUMNS: &str = "object_id, seq, \"timestamp\", dt, tag";
@@ -90,6 +90,9 @@ impl<'a> SetRenderer<'a> {
     /// One query leaf: a term, a prefix, or a phrase (as the AND of its rarest tokens, see
     /// [`phrase_lookup_tokens`]).
     fn leaf(&mut self, m: &Match) -> Result<String, SqlError> {
+        if let Some(block) = &m.cidr {
+            return self.cidr_select(m.field.as_deref(), block);
+        }
         if m.tokens.len() > 1 {
             self.exact = false;
         }
@@ -104,7 +107,8 @@ impl<'a> SetRenderer<'a> {
         Ok(selects.join(" INTERSECT "))
     }
 
-    fn select(&self, field: Option<&str>, token: &str, prefix: bool) -> Result<String, SqlError> {
+    /// `SELECT … FROM indices WHERE <partitions> [AND field = …]`: a leaf's start.
+    fn select_from_indices(&self, field: Option<&str>) -> Result<String, SqlError> {
         let mut sql = format!(
             "SELECT {KEY_COLUMNS} FROM {} WHERE {}",
             self.tables.indices,
@@ -113,6 +117,45 @@ impl<'a> SetRenderer<'a> {
         if let Some(field) = field {
             let _ = write!(sql, " AND field = {}", string_literal(field)?);
         }
+        Ok(sql)
+    }
+
+    /// An IPv4 block: its address terms, or the terms in its prefix ranges (see [`Cidr`]).
+    /// The overall range lets row-group statistics skip files sorted by term.
+    fn cidr_select(&self, field: Option<&str>, block: &Cidr) -> Result<String, SqlError> {
+        let mut sql = self.select_from_indices(field)?;
+        let quoted = |items: &[String]| -> Result<Vec<String>, SqlError> {
+            items.iter().map(|i| string_literal(i)).collect()
+        };
+        match block.lookup() {
+            CidrLookup::Addresses(addresses) => match quoted(&addresses)?.as_slice() {
+                [one] => {
+                    let _ = write!(sql, " AND term = {one}");
+                }
+                many => {
+                    let _ = write!(sql, " AND term IN ({})", many.join(", "));
+                }
+            },
+            CidrLookup::Prefixes(prefixes) => {
+                let (Some(first), Some(last)) = (prefixes.first(), prefixes.last()) else {
+                    return Err(SqlError::Unsupported("empty CIDR block".into()));
+                };
+                let upper = prefix_upper_bound(last)
+                    .ok_or_else(|| SqlError::Unsupported("CIDR prefix without bound".into()))?;
+                let _ = write!(
+                    sql,
+                    " AND term >= {} AND term < {} AND ({})",
+                    string_literal(first)?,
+                    string_literal(&upper)?,
+                    prefix_condition(&prefixes)?,
+                );
+            }
+        }
+        Ok(sql)
+    }
+
+    fn select(&self, field: Option<&str>, token: &str, prefix: bool) -> Result<String, SqlError> {
+        let mut sql = self.select_from_indices(field)?;
         if prefix {
             let literal = string_literal(token)?;
             // The range lets row-group statistics skip files sorted by term.
@@ -126,6 +169,28 @@ impl<'a> SetRenderer<'a> {
         }
         Ok(sql)
     }
+}
+
+/// `starts_with(term, p)` for one prefix; for several, one `substr(term, 1, n) IN (…)` per
+/// prefix length (a hash-set probe per term, where a chain of `starts_with … OR …` made
+/// DataFusion's per-file planning grow with the number of prefixes).
+fn prefix_condition(prefixes: &[String]) -> Result<String, SqlError> {
+    if let [one] = prefixes {
+        return Ok(format!("starts_with(term, {})", string_literal(one)?));
+    }
+    let mut lengths: Vec<usize> = prefixes.iter().map(String::len).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let mut parts = Vec::with_capacity(lengths.len());
+    for len in lengths {
+        let same: Vec<String> = prefixes
+            .iter()
+            .filter(|p| p.len() == len)
+            .map(|p| string_literal(p))
+            .collect::<Result<_, _>>()?;
+        parts.push(format!("substr(term, 1, {len}) IN ({})", same.join(", ")));
+    }
+    Ok(parts.join(" OR "))
 }
 
 /// Tokens of a phrase this long or longer are looked up; shorter ones (`com`, `for`, `200`)

@@ -6,6 +6,7 @@ fn term(field: Option<&str>, tokens: &[&str], prefix: bool) -> Query {
         field: field.map(str::to_owned),
         tokens: tokens.iter().map(|t| (*t).to_owned()).collect(),
         prefix,
+        cidr: None,
     })
 }
 
@@ -293,4 +294,47 @@ fn phrases_are_looked_up_by_their_longest_whole_tokens() {
     assert_eq!(lookup(&["abc", "defghij"], true), [0, 1]);
     // No token long enough: all of them.
     assert_eq!(lookup(&["a", "b", "c"], false), [0, 1, 2]);
+}
+
+#[test]
+fn cidr_blocks_are_term_ranges_or_address_lists() {
+    let q = crate::query::parse("src=10.1.0.0/16").unwrap();
+    let sql = render(&q);
+    assert!(sql.exact, "a block is answered from the index alone");
+    assert!(
+        sql.sql.contains(
+            "AND field = 'src' AND term >= '10.1.' AND term < '10.1/' \
+             AND (starts_with(term, '10.1.'))"
+        ),
+        "{}",
+        sql.sql
+    );
+    let sql = render(&crate::query::parse("10.1.16.0/22").unwrap()).sql;
+    assert!(
+        sql.contains(
+            "AND term >= '10.1.16.' AND term < '10.1.19/' \
+             AND (substr(term, 1, 8) IN ('10.1.16.', '10.1.17.', '10.1.18.', '10.1.19.'))"
+        ),
+        "{sql}"
+    );
+    let sql = render(&crate::query::parse("10.0.0.0/9").unwrap()).sql;
+    assert!(
+        sql.contains("AND term >= '10.0.' AND term < '10.99/' AND (substr(term, 1, 5) IN ("),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(" OR substr(term, 1, 7) IN ('10.100.', "),
+        "{sql}"
+    );
+    let sql = render(&crate::query::parse("10.1.2.4/31").unwrap()).sql;
+    assert!(
+        sql.contains("AND term IN ('10.1.2.4', '10.1.2.5')"),
+        "{sql}"
+    );
+    let sql = render(&crate::query::parse("10.1.2.4/32").unwrap()).sql;
+    assert!(sql.contains("AND term = '10.1.2.4')"), "{sql}");
+    // Negated, a block is exact too, so it is subtracted in SQL.
+    let sql = render(&crate::query::parse("sshd -10.0.0.0/8").unwrap());
+    assert!(sql.exact);
+    assert!(sql.sql.contains("EXCEPT"), "{}", sql.sql);
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
@@ -32,6 +33,34 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Cidr:
+    """IPv4 address tokens inside `block` (`10.1.0.0/16`), in `field` (any when None). Spec:
+    a token is an address when it has four dot-separated parts of 1-3 digits, each <= 255; the
+    octets the block's prefix reaches (the first ceil(n/8), at least 1; all four beyond /24)
+    must be written without leading zeros."""
+
+    field: str | None
+    block: str
+
+    def network(self) -> ipaddress.IPv4Network:
+        return ipaddress.ip_network(self.block, strict=False)
+
+    def contains(self, token: str) -> bool:
+        parts = token.split(".")
+        if len(parts) != 4 or not all(1 <= len(p) <= 3 and p.isascii() and p.isdigit()
+                                      for p in parts):
+            return False
+        if any(int(p) > 255 for p in parts):
+            return False
+        net = self.network()
+        fixed = 4 if net.prefixlen > 24 else max(1, -(-net.prefixlen // 8))
+        if any(len(p) > 1 and p[0] == "0" for p in parts[:fixed]):
+            return False
+        value = ipaddress.IPv4Address(".".join(str(int(p)) for p in parts))
+        return value in net
+
+
+@dataclass(frozen=True)
 class And:
     """All sub-queries match."""
 
@@ -58,7 +87,7 @@ class Not:
     item: object
 
 
-Query = Union[Term, And, Or, Not]
+Query = Union[Term, Cidr, And, Or, Not]
 
 
 def _slot_has(slot: tuple, token: str, prefix: bool) -> bool:
@@ -90,6 +119,10 @@ def matches(record: Record, query: Query) -> bool:
             return any(token in tokens for tokens in chosen)
         return any(_value_matches(slots, query) for field, slots in record.values
                    if query.field is None or field == query.field)
+    if isinstance(query, Cidr):
+        sets = record.token_sets
+        chosen = sets.values() if query.field is None else [sets.get(query.field, frozenset())]
+        return any(query.contains(t) for tokens in chosen for t in tokens)
     if isinstance(query, And):
         return all(matches(record, q) for q in query.items)
     if isinstance(query, Or):
@@ -101,7 +134,7 @@ def matches(record: Record, query: Query) -> bool:
 
 def uses_fields(query: Query) -> bool:
     """True when some Term of the query names a field (invalid on header-driven records)."""
-    if isinstance(query, Term):
+    if isinstance(query, (Term, Cidr)):
         return query.field is not None
     if isinstance(query, Not):
         return uses_fields(query.item)
