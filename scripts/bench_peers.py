@@ -11,14 +11,13 @@ Driven by scripts/bench-peers.sh, which creates the virtualenv this runs in. Usa
     bench_peers.py chdb-search DB_DIR QUERIES.json RUNS RESULT.json
 
 Each engine ingests in a process of its own; its peak RSS and CPU time come from wait4() on
-that process. Hit counts are checked against a reference computed here by minerva's word rule
-(a port of core/src/tokenizer.rs: a record matches when its tokens contain the query's tokens
-adjacent and in order, case-insensitively), so `10.1.2.3` never matches `110.1.2.3`.
+that process. Hit counts are checked against a reference count by minerva's word rule
+(tests/python/reference/tokenizer.py: a record matches when its tokens contain the query's
+tokens adjacent and in order, case-insensitively), so `10.1.2.3` never matches `110.1.2.3`.
 """
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import os
 import re
@@ -28,6 +27,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+# The reference tokenizer of the tests (written from the spec, standard library only).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "python"))
+from reference import tokenizer as reference_tokenizer  # noqa: E402
 
 TANTIVY_HEAP = 256_000_000
 
@@ -56,82 +59,7 @@ def lines_of(path: Path):
 
 
 # ---------------------------------------------------------------------------------------------
-# Reference: minerva's tokenizer (core/src/tokenizer.rs), ported
-
-HARD = frozenset(chr(c) for c in range(0x20)) | {"\x7f"} | frozenset(" !,;[]{}()<>=|\\*\"'/@?&")
-_HARD_RE = re.compile("[" + re.escape("".join(sorted(HARD))) + "]+")
-MAX_TOKEN_BYTES = 128
-
-
-def _cap(token: str) -> str:
-    raw = token.encode()
-    if len(raw) <= MAX_TOKEN_BYTES:
-        return token
-    return raw[:MAX_TOKEN_BYTES].decode("utf-8", errors="ignore")
-
-
-def _is_octet(part: str) -> bool:
-    return 1 <= len(part) <= 3 and part.isascii() and part.isdigit() and int(part) <= 255
-
-
-def _word(word: str, out: list[str]) -> None:
-    if word.isascii():
-        out.append(_cap(word).lower())
-    else:  # UAX #29 words, approximated by \w runs (CJK: one token per ideograph is not kept)
-        out.extend(_cap(w.lower()) for w in re.findall(r"\w+", word))
-
-
-def _dotted(piece: str, out: list[str]) -> None:
-    if "." not in piece:
-        if piece:
-            _word(piece, out)
-        return
-    run: list[str] = []
-    for part in piece.split("."):
-        if _is_octet(part):
-            run.append(part)
-            continue
-        if run:
-            out.extend([".".join(run)] if len(run) == 4 else run)
-            run = []
-        if part:
-            _word(part, out)
-    if run:
-        out.extend([".".join(run)] if len(run) == 4 else run)
-
-
-def _ipv6(chunk: str, out: list[str]) -> bool:
-    zone_at = chunk.find("%")
-    address = chunk if zone_at < 0 else chunk[:zone_at]
-    plausible = (len(address) >= 2 and address.count(":") >= 2
-                 and all(c in "0123456789abcdefABCDEF:." for c in address))
-    if not plausible:
-        return False
-    try:
-        ipaddress.IPv6Address(address)
-    except ValueError:
-        return False
-    out.append(_cap(address).lower())
-    if "." in address:
-        out.append(address.rsplit(":", 1)[-1])
-    if zone_at >= 0 and chunk[zone_at + 1:]:
-        for piece in chunk[zone_at + 1:].split(":"):
-            _dotted(piece, out)
-    return True
-
-
-def tokenize(text: str) -> list[str]:
-    out: list[str] = []
-    for chunk in _HARD_RE.split(text):
-        if not chunk:
-            continue
-        if ":" in chunk:
-            if not _ipv6(chunk, out):
-                for piece in chunk.split(":"):
-                    _dotted(piece, out)
-        else:
-            _dotted(chunk, out)
-    return out
+# Reference: the tests' independent implementation of minerva's token rules
 
 
 def _contains_run(tokens: list[str], needle: list[str]) -> bool:
@@ -145,7 +73,7 @@ def _contains_run(tokens: list[str], needle: list[str]) -> bool:
 
 def reference_counts(files: list[Path], queries: list[str]) -> list[int]:
     """Records (non-blank lines) that contain each query's tokens adjacent and in order."""
-    wanted = [tokenize(q) for q in queries]
+    wanted = [reference_tokenizer.query_tokens(q) for q in queries]
     counts = [0] * len(queries)
     for path in files:
         for line in lines_of(path):
@@ -153,7 +81,7 @@ def reference_counts(files: list[Path], queries: list[str]) -> list[int]:
             tokens = None
             for i, toks in enumerate(wanted):
                 if toks and all(t in lower for t in toks):
-                    tokens = tokens if tokens is not None else tokenize(line)
+                    tokens = tokens if tokens is not None else reference_tokenizer.tokens(line)
                     counts[i] += _contains_run(tokens, toks)
     return counts
 

@@ -121,62 +121,54 @@ impl<'a> SetRenderer<'a> {
     }
 
     /// An IPv4 block: its address terms, or the terms in its prefix ranges (see [`Cidr`]).
-    /// The overall range lets row-group statistics skip files sorted by term.
     fn cidr_select(&self, field: Option<&str>, block: &Cidr) -> Result<String, SqlError> {
-        let mut sql = self.select_from_indices(field)?;
-        let quoted = |items: &[String]| -> Result<Vec<String>, SqlError> {
-            items.iter().map(|i| string_literal(i)).collect()
+        let sql = self.select_from_indices(field)?;
+        let condition = match block.lookup() {
+            CidrLookup::Addresses(addresses) => terms_equal(&addresses)?,
+            CidrLookup::Prefixes(prefixes) => terms_start_with(&prefixes)?,
         };
-        match block.lookup() {
-            CidrLookup::Addresses(addresses) => match quoted(&addresses)?.as_slice() {
-                [one] => {
-                    let _ = write!(sql, " AND term = {one}");
-                }
-                many => {
-                    let _ = write!(sql, " AND term IN ({})", many.join(", "));
-                }
-            },
-            CidrLookup::Prefixes(prefixes) => {
-                let (Some(first), Some(last)) = (prefixes.first(), prefixes.last()) else {
-                    return Err(SqlError::Unsupported("empty CIDR block".into()));
-                };
-                let upper = prefix_upper_bound(last)
-                    .ok_or_else(|| SqlError::Unsupported("CIDR prefix without bound".into()))?;
-                let _ = write!(
-                    sql,
-                    " AND term >= {} AND term < {} AND ({})",
-                    string_literal(first)?,
-                    string_literal(&upper)?,
-                    prefix_condition(&prefixes)?,
-                );
-            }
-        }
-        Ok(sql)
+        Ok(sql + &condition)
     }
 
     fn select(&self, field: Option<&str>, token: &str, prefix: bool) -> Result<String, SqlError> {
-        let mut sql = self.select_from_indices(field)?;
-        if prefix {
-            let literal = string_literal(token)?;
-            // The range lets row-group statistics skip files sorted by term.
-            let _ = write!(sql, " AND term >= {literal}");
-            if let Some(upper) = prefix_upper_bound(token) {
-                let _ = write!(sql, " AND term < {}", string_literal(&upper)?);
-            }
-            let _ = write!(sql, " AND starts_with(term, {literal})");
-        } else {
-            let _ = write!(sql, " AND term = {}", string_literal(token)?);
-        }
-        Ok(sql)
+        let sql = self.select_from_indices(field)?;
+        let token = [token.to_owned()];
+        let condition = match prefix {
+            true => terms_start_with(&token)?,
+            false => terms_equal(&token)?,
+        };
+        Ok(sql + &condition)
     }
 }
 
-/// `starts_with(term, p)` for one prefix; for several, one `substr(term, 1, n) IN (…)` per
+/// ` AND term = …` for one term, ` AND term IN (…)` for several.
+fn terms_equal(terms: &[String]) -> Result<String, SqlError> {
+    let literals: Vec<String> = terms
+        .iter()
+        .map(|t| string_literal(t))
+        .collect::<Result<_, _>>()?;
+    Ok(match literals.as_slice() {
+        [one] => format!(" AND term = {one}"),
+        many => format!(" AND term IN ({})", many.join(", ")),
+    })
+}
+
+/// ` AND term >= first AND term < bound AND …`: terms that start with one of `prefixes`
+/// (sorted). The range lets row-group statistics skip files sorted by term; the test is
+/// `starts_with(term, p)` for one prefix and, for several, one `substr(term, 1, n) IN (…)` per
 /// prefix length (a hash-set probe per term, where a chain of `starts_with … OR …` made
 /// DataFusion's per-file planning grow with the number of prefixes).
-fn prefix_condition(prefixes: &[String]) -> Result<String, SqlError> {
+fn terms_start_with(prefixes: &[String]) -> Result<String, SqlError> {
+    let (Some(first), Some(last)) = (prefixes.first(), prefixes.last()) else {
+        return Err(SqlError::Unsupported("empty clause".into()));
+    };
+    let mut sql = format!(" AND term >= {}", string_literal(first)?);
+    if let Some(upper) = prefix_upper_bound(last) {
+        let _ = write!(sql, " AND term < {}", string_literal(&upper)?);
+    }
     if let [one] = prefixes {
-        return Ok(format!("starts_with(term, {})", string_literal(one)?));
+        let _ = write!(sql, " AND starts_with(term, {})", string_literal(one)?);
+        return Ok(sql);
     }
     let mut lengths: Vec<usize> = prefixes.iter().map(String::len).collect();
     lengths.sort_unstable();
@@ -190,7 +182,8 @@ fn prefix_condition(prefixes: &[String]) -> Result<String, SqlError> {
             .collect::<Result<_, _>>()?;
         parts.push(format!("substr(term, 1, {len}) IN ({})", same.join(", ")));
     }
-    Ok(parts.join(" OR "))
+    let _ = write!(sql, " AND ({})", parts.join(" OR "));
+    Ok(sql)
 }
 
 /// Tokens of a phrase this long or longer are looked up; shorter ones (`com`, `for`, `200`)

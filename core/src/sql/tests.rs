@@ -304,7 +304,7 @@ fn cidr_blocks_are_term_ranges_or_address_lists() {
     assert!(
         sql.sql.contains(
             "AND field = 'src' AND term >= '10.1.' AND term < '10.1/' \
-             AND (starts_with(term, '10.1.'))"
+             AND starts_with(term, '10.1.')"
         ),
         "{}",
         sql.sql
