@@ -102,6 +102,27 @@ pub fn data_file_name(object_id: &ObjectId, part: u32) -> String {
     format!("{}-{part:04}.parquet", object_id.as_str())
 }
 
+/// File names of merged files start with this; indexer files start with a hex object id.
+pub const MERGED_PREFIX: &str = "m-";
+
+/// File name of part `part` of merge group `group` (the merger's output).
+pub fn part_file_name(group: &str, part: u32) -> String {
+    format!("{MERGED_PREFIX}{group}-{part:04}.parquet")
+}
+
+/// The merge group id of a merged part's file name, if it is one.
+pub fn group_of_part(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix(MERGED_PREFIX)?.strip_suffix(".parquet")?;
+    let (group, part) = rest.split_once('-')?;
+    (is_group_id(group) && part.len() == 4 && part.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(group)
+}
+
+/// True for a merge group id: 32 lowercase hex digits.
+pub fn is_group_id(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// The key of a data file.
 pub fn data_file_key(prefix: &str, table: Table, hour: Hour, file_name: &str) -> String {
     format!("{}/{file_name}", partition_dir(prefix, table, hour))

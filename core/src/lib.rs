@@ -9,6 +9,7 @@
 //! - [`partition`]: the rows of one object for one hour, sorted into Arrow batches.
 //! - [`query`]: the query language, parsed into a typed AST.
 //! - [`sql`]: the one place where a query becomes SQL, for DataFusion and Athena.
+//! - [`sketch`]: the per-group Bloom filters that tell a search which hours may hold a term.
 //! - [`verify`]: checks a record against a query exactly (phrases need adjacent tokens).
 //! - [`layout`]: object keys (`{prefix}/{table}/dt=YYYY-MM-DD-HH/{file}.parquet`) and object ids.
 
@@ -17,6 +18,7 @@ pub mod layout;
 pub mod partition;
 pub mod query;
 pub mod schema;
+pub mod sketch;
 pub mod sql;
 pub mod timestamp;
 pub mod tokenizer;

@@ -75,6 +75,8 @@ pub(crate) struct KWayMerge {
     pub rows_in: u64,
     /// Rows emitted (duplicates dropped).
     pub rows_out: u64,
+    /// Rows the inputs hold, from their footers.
+    pub rows_expected: u64,
 }
 
 fn same_columns(found: &SchemaRef, expected: &SchemaRef) -> bool {
@@ -92,7 +94,7 @@ async fn open_input(
     size: u64,
     table: Table,
     expected: SchemaRef,
-) -> Result<ParquetRecordBatchStream<StoreFileReader>, MergeError> {
+) -> Result<(ParquetRecordBatchStream<StoreFileReader>, u64), MergeError> {
     let reader = StoreFileReader::new(store.clone(), key.clone(), size);
     let builder = match ParquetRecordBatchStreamBuilder::new(reader).await {
         Ok(builder) => builder,
@@ -104,10 +106,12 @@ async fn open_input(
             message: format!("not a {table} file of this format: columns differ"),
         });
     }
-    builder
+    let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let stream = builder
         .with_batch_size(read_batch_rows(table))
         .build()
-        .map_err(|e| MergeError::parquet(&key, e))
+        .map_err(|e| MergeError::parquet(&key, e))?;
+    Ok((stream, rows))
 }
 
 /// A read failure of an input that no longer exists is a conflict with another merge.
@@ -146,7 +150,7 @@ impl KWayMerge {
                 .map(|&i| SortField::new(schema.field(i).data_type().clone()))
                 .collect(),
         )?;
-        let streams: Vec<(Path, ParquetRecordBatchStream<StoreFileReader>)> =
+        let streams: Vec<(Path, (ParquetRecordBatchStream<StoreFileReader>, u64))> =
             futures::stream::iter(inputs)
                 .map(|(key, size)| {
                     let (store, schema) = (Arc::clone(&store), schema.clone());
@@ -172,9 +176,10 @@ impl KWayMerge {
             has_last: false,
             rows_in: 0,
             rows_out: 0,
+            rows_expected: streams.iter().map(|(_, (_, rows))| rows).sum(),
         };
         let empty_rows = merge.converter.empty_rows(0, 0);
-        for (key, stream) in streams {
+        for (key, (stream, _)) in streams {
             merge.inputs.push(SortedInput {
                 key,
                 stream,

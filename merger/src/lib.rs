@@ -12,14 +12,17 @@
 //! * a second run right after the first does nothing;
 //! * two runs on the same partition at once lose nothing (at worst they leave a duplicate
 //!   group, deleted by the next run);
-//! * late data in old hours is merged with the hour's small merged part.
+//! * late data in old hours is merged with the hour's small merged part;
+//! * every merged `indices` group gets an hour sketch (`_s-{group}.sbbf1`, see
+//!   `minerva_core::sketch`) of its terms, written after its parts and before its marker, so a
+//!   search skips the hours that cannot hold its terms.
 //!
 //! While inputs and outputs both exist a record is stored twice; searches return each record
 //! once because the index lookup is `SELECT DISTINCT` and the message fetch keeps one row per
 //! (object_id, seq).
 //!
 //! The steps a run goes through are reported to [`MergeConfig::failpoint`], a test hook that
-//! may stop the process there: `merge-start`, `part-open:N`, `part-written:N`,
+//! may stop the process there: `merge-start`, `part-open:N`, `part-written:N`, `sketch-written`,
 //! `marker-written`, `input-deleted:N` and `cleanup-deleted:N`.
 
 pub mod error;

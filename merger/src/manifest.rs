@@ -21,8 +21,7 @@ pub const PART_KEY: &str = "minerva.merge.part";
 /// Key/value metadata key: the inputs, as a JSON array of `[name, size]`.
 pub const INPUTS_KEY: &str = "minerva.merge.inputs";
 
-/// File names of merged files start with this; indexer files start with a hex object id.
-pub const MERGED_PREFIX: &str = "m-";
+pub use minerva_core::layout::{MERGED_PREFIX, group_of_part, is_group_id, part_file_name};
 
 /// File names of commit markers start with this.
 pub const MARKER_PREFIX: &str = "_m-";
@@ -85,32 +84,15 @@ pub fn group_id(table: Table, inputs: &BTreeSet<InputRef>) -> String {
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
 }
 
-/// File name of part `part` of group `group`.
-pub fn part_file_name(group: &str, part: u32) -> String {
-    format!("{MERGED_PREFIX}{group}-{part:04}.parquet")
-}
-
 /// File name of the commit marker of `group`.
 pub fn marker_file_name(group: &str) -> String {
     format!("{MARKER_PREFIX}{group}.json")
-}
-
-/// The group id of a merged part's file name, if it is one.
-pub fn group_of_part(name: &str) -> Option<&str> {
-    let rest = name.strip_prefix(MERGED_PREFIX)?.strip_suffix(".parquet")?;
-    let (group, part) = rest.split_once('-')?;
-    (is_group_id(group) && part.len() == 4 && part.bytes().all(|b| b.is_ascii_digit()))
-        .then_some(group)
 }
 
 /// The group id of a marker's file name, if it is one.
 pub fn group_of_marker(name: &str) -> Option<&str> {
     let group = name.strip_prefix(MARKER_PREFIX)?.strip_suffix(".json")?;
     is_group_id(group).then_some(group)
-}
-
-fn is_group_id(text: &str) -> bool {
-    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The key/value pairs written into every part of a group.

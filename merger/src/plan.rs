@@ -23,6 +23,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use minerva_core::sketch::group_of_sketch;
+
 use crate::manifest::{GroupManifest, InputRef, group_of_marker, group_of_part};
 
 /// One object in a partition folder.
@@ -248,6 +250,28 @@ fn batches(mut candidates: Vec<(&ListedFile, u64)>, limits: &PlanLimits) -> Vec<
     // A batch of one merged part would only rewrite it.
     out.retain(|b| b.inputs.len() > 1 || group_of_part(&b.inputs[0].name).is_none());
     out
+}
+
+/// Sketches (`_s-{group}.sbbf1`, see `minerva_core::sketch`) to delete: those whose group has
+/// no part left in `data` (its parts were merged again or deleted), once older than the orphan
+/// grace period (a sketch is written after its parts, so a younger one may belong to a merge in
+/// progress whose parts a listing missed). A sketch without parts is never read by a search,
+/// so this only tidies the folder.
+pub fn spent_sketches(
+    data: &[ListedFile],
+    sketches: &[ListedFile],
+    limits: &PlanLimits,
+    now_ms: i64,
+) -> Vec<String> {
+    let live: BTreeSet<&str> = data.iter().filter_map(|f| group_of_part(&f.name)).collect();
+    sketches
+        .iter()
+        .filter(|s| {
+            group_of_sketch(&s.name).is_some_and(|g| !live.contains(g))
+                && now_ms.saturating_sub(s.modified_ms) >= limits.orphan_grace_ms
+        })
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// The inputs of a batch as recorded in its group.

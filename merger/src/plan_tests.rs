@@ -193,3 +193,34 @@ fn files_at_the_target_size_are_left_alone() {
     let data = vec![indexer(1, 600 * MB), indexer(2, 600 * MB)];
     assert!(plan_partition(&data, &BTreeMap::new(), &limits(), 0).is_empty());
 }
+
+#[test]
+fn sketches_without_parts_are_deleted_after_the_grace_period() {
+    use minerva_core::sketch::sketch_name;
+    let (a, b) = (indexer(1, MB), indexer(2, MB));
+    let ((_, live), parts) = group(&[&a], &[MB]);
+    let ((_, gone), _) = group(&[&b], &[MB]);
+    let sketch = |group: &str, modified_ms| ListedFile {
+        modified_ms,
+        ..file(&sketch_name(group), 32)
+    };
+    let grace = limits().orphan_grace_ms;
+    let sketches = vec![
+        sketch(&live.group, 0),
+        sketch(&gone.group, 0),
+        sketch(&indexer_group_less(), 0),
+    ];
+    let mut data = parts.clone();
+    data.push(b.clone());
+    // Too young: may belong to a merge whose parts this listing missed.
+    assert!(spent_sketches(&data, &sketches, &limits(), grace - 1).is_empty());
+    assert_eq!(
+        spent_sketches(&data, &sketches, &limits(), grace),
+        vec![sketch_name(&gone.group), sketch_name(&indexer_group_less())]
+    );
+}
+
+/// A group id no file in the folder belongs to.
+fn indexer_group_less() -> String {
+    "f".repeat(32)
+}

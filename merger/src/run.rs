@@ -3,8 +3,11 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use arrow_array::{Array, RecordBatch, StringArray};
 use futures::TryStreamExt;
 use minerva_core::layout::{Hour, Table, join_key, partition_dir};
+use minerva_core::schema::col;
+use minerva_core::sketch::{SketchBuilder, group_of_sketch, sketch_name};
 use minerva_store::DataStore;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
@@ -12,7 +15,7 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use crate::error::MergeError;
 use crate::kway::KWayMerge;
 use crate::manifest::{GroupManifest, group_id, group_of_marker, marker_file_name};
-use crate::plan::{ListedFile, MergeBatch, PlanLimits, input_refs, plan_partition};
+use crate::plan::{ListedFile, MergeBatch, PlanLimits, input_refs, plan_partition, spent_sketches};
 use crate::report::{MergeReport, PartitionReport};
 use crate::writer::PartWriter;
 use crate::{MergeConfig, step};
@@ -107,6 +110,7 @@ pub async fn merge(
 /// What a partition folder holds.
 struct Listing {
     data: Vec<ListedFile>,
+    sketches: Vec<ListedFile>,
     markers: BTreeMap<String, GroupManifest>,
 }
 
@@ -125,18 +129,22 @@ async fn list_partition(
         .map_err(|e| MergeError::store(dir, e))?;
     let mut listing = Listing {
         data: Vec::new(),
+        sketches: Vec::new(),
         markers: BTreeMap::new(),
     };
     for object in objects {
         let Some(name) = object.location.filename().map(str::to_owned) else {
             continue;
         };
+        let file = |name: String| ListedFile {
+            name,
+            size: object.size,
+            modified_ms: object.last_modified.timestamp_millis(),
+        };
         if name.ends_with(".parquet") {
-            listing.data.push(ListedFile {
-                name,
-                size: object.size,
-                modified_ms: object.last_modified.timestamp_millis(),
-            });
+            listing.data.push(file(name));
+        } else if group_of_sketch(&name).is_some() {
+            listing.sketches.push(file(name));
         } else if let Some(manifest) = known.get(&name) {
             listing.markers.insert(name, manifest.clone());
         } else if group_of_marker(&name).is_some() {
@@ -237,6 +245,15 @@ pub async fn merge_partition(
             break;
         }
     }
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    for name in spent_sketches(&listing.data, &listing.sketches, &limits, now_ms) {
+        delete_if_present(
+            data.store.as_ref(),
+            &Path::from(format!("{dir_text}/{name}")),
+        )
+        .await?;
+        report.deleted += 1;
+    }
     report.files_after = listing.data.len();
     report.bytes_after = listing.data.iter().map(|f| f.size).sum();
     report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -268,7 +285,14 @@ async fn merge_batch(
         &inputs,
         config,
     );
+    // The hour sketch of an `indices` group: its terms, for searches to skip the hour.
+    // At most a bare and a field-qualified key per row.
+    let mut sketch = (table == Table::Indices)
+        .then(|| SketchBuilder::new(merge.rows_expected.saturating_mul(2)));
     while let Some(rows) = merge.next_batch().await? {
+        if let Some(sketch) = &mut sketch {
+            add_to_sketch(sketch, &rows)?;
+        }
         writer.write(&rows).await?;
     }
     let mut manifest = GroupManifest::new(table, group.clone(), inputs.clone());
@@ -284,6 +308,16 @@ async fn merge_batch(
     }
     manifest.rows_in = merge.rows_in;
     manifest.rows_out = merge.rows_out;
+    // After the parts (a sketch never names rows that are not stored), before the marker: a
+    // group committed without its sketch is only read by every search of its hour.
+    if let Some(sketch) = sketch {
+        let key = Path::from(format!("{dir}/{}", sketch_name(&group)));
+        data.store
+            .put(&key, PutPayload::from(sketch.finish()))
+            .await
+            .map_err(|e| MergeError::store(&key, e))?;
+        step(config, "sketch-written");
+    }
     let marker = Path::from(format!("{dir}/{}", marker_file_name(&group)));
     data.store
         .put(&marker, PutPayload::from(manifest.to_json()))
@@ -304,4 +338,25 @@ async fn merge_batch(
         "merged"
     );
     Ok(manifest)
+}
+
+/// Adds the `(field, term)` of every row of a merged `indices` batch to `sketch`.
+fn add_to_sketch(sketch: &mut SketchBuilder, rows: &RecordBatch) -> Result<(), MergeError> {
+    let column = |name: &str| {
+        rows.column_by_name(name)
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+            .ok_or_else(|| {
+                MergeError::Arrow(arrow_schema::ArrowError::SchemaError(format!(
+                    "merged indices rows lack a text column {name}"
+                )))
+            })
+    };
+    let (fields, terms) = (column(col::FIELD)?, column(col::TERM)?);
+    for (field, term) in fields.iter().zip(terms.iter()) {
+        sketch.add(
+            field.unwrap_or_default().as_bytes(),
+            term.unwrap_or_default().as_bytes(),
+        );
+    }
+    Ok(())
 }

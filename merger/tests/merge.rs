@@ -89,17 +89,14 @@ impl Fixture {
         names
     }
 
-    async fn rows(&self, name: &str) -> Vec<(String, String, String, i64)> {
+    async fn bytes(&self, name: &str) -> bytes::Bytes {
         let key = Path::from(format!("{}/{name}", self.dir));
-        let bytes = self
-            .data
-            .store
-            .get(&key)
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let got = self.data.store.get(&key).await.unwrap();
+        got.bytes().await.unwrap()
+    }
+
+    async fn rows(&self, name: &str) -> Vec<(String, String, String, i64)> {
+        let bytes = self.bytes(name).await;
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
             .unwrap()
             .build()
@@ -164,8 +161,30 @@ async fn overlapping_inputs_merge_into_one_sorted_file_without_duplicates() {
     assert_eq!((report.files_before, report.files_after), (3, 1));
     assert_eq!((report.rows_in, report.rows_out), (8, 5));
     let names = f.names().await;
-    assert_eq!(names.len(), 2, "one part and its marker: {names:?}");
+    assert_eq!(
+        names.len(),
+        3,
+        "one part, its sketch and its marker: {names:?}"
+    );
     let part = names.iter().find(|n| n.starts_with("m-")).unwrap();
+    // The hour sketch holds every term and field/term of the group, and not others.
+    let group = &part[2..34];
+    let sketch_bytes = f.bytes(&minerva_core::sketch::sketch_name(group)).await;
+    let sketch = minerva_core::sketch::Sketch::new(&sketch_bytes).unwrap();
+    for (term, field, _, _) in a.iter().chain(b) {
+        assert!(sketch.may_contain(minerva_core::sketch::term_key(term.as_bytes())));
+        let key = minerva_core::sketch::field_term_key(field.as_bytes(), term.as_bytes());
+        assert!(sketch.may_contain(key));
+    }
+    let absent = ["dave", "erin", "frank", "grace", "heidi"];
+    let false_maybes = absent
+        .iter()
+        .filter(|t| sketch.may_contain(minerva_core::sketch::term_key(t.as_bytes())))
+        .count();
+    assert!(
+        false_maybes < absent.len(),
+        "the sketch says maybe to everything"
+    );
     let mut expected = owned(a);
     expected.extend(owned(b));
     expected.sort();

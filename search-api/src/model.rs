@@ -84,6 +84,11 @@ pub struct SearchView {
     pub bytes_scanned: u64,
     /// Files read from storage (embedded engine).
     pub files_read: u64,
+    /// Hours of the range whose index partitions the search reads: fewer than
+    /// `hours_in_range` when the hour sketches showed the others cannot hold the query.
+    pub hours_read: u64,
+    /// Hours in the range.
+    pub hours_in_range: u64,
     /// SQL statements run so far.
     pub statements: u64,
     /// What Athena bills (or would bill, on the embedded engine) at $5 per TB.

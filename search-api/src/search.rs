@@ -80,6 +80,7 @@ fn search_request(
         return Err(ApiError::BadRequest(format!("invalid tag {bad:?}")));
     }
     Ok(SearchRequest {
+        hours: None,
         query,
         from_us,
         to_us,
@@ -166,6 +167,8 @@ pub async fn get_search(
         engine: status.engine.to_owned(),
         bytes_scanned: status.read.bytes,
         files_read: status.read.files,
+        hours_read: request.hours_read().0,
+        hours_in_range: request.hours_read().1,
         statements: status.read.statements,
         cost_usd: status.cost_usd,
         tag_counts: status.tag_counts,

@@ -3,6 +3,7 @@
 //! - [`backend`]: the [`SearchBackend`] interface and its neutral types (request, status,
 //!   hit, error). It depends on no engine; the API and the CLI use only this.
 //! - [`sql_engine`]: the seam "run this SQL, give me rows", with the dialect attached.
+//! - [`hours`]: which hours of a range may hold a query, from the hour sketches.
 //! - [`two_step`]: the search written once against that seam — count (aggregate, or lookup
 //!   and exact check for phrases), then page fetch by keys.
 //! - [`embedded`] (feature `embedded`): DataFusion over the Parquet files in any object store.
@@ -16,6 +17,7 @@ pub mod backend;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod estimate;
+pub mod hours;
 mod search_id;
 pub mod sql_engine;
 pub mod two_step;

@@ -4,6 +4,7 @@
 //! rewrites them; review the diff before committing.
 
 use async_trait::async_trait;
+use minerva_core::layout::Hour;
 use minerva_core::query::parse;
 use minerva_core::sql::{Dialect, HitKey, Tables, Window, fields_sql, messages_sql};
 use minerva_search::sql_engine::{Rows, SqlEngine};
@@ -51,8 +52,22 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-fn render(engine: &Dialected, query: &str, tags: &[&str]) -> String {
+/// A needle whose hour sketches left 2 hours of the day, and one they ruled out everywhere.
+fn sketch_cases() -> [(&'static str, &'static str, Vec<Hour>); 2] {
+    let first = Hour::of_micros(FROM);
+    [
+        (
+            "sketch",
+            "10.1.2.3 user=alice",
+            vec![Hour(first.0 + 3), Hour(first.0 + 17)],
+        ),
+        ("sketch-nothing", "10.1.2.3", vec![]),
+    ]
+}
+
+fn render(engine: &Dialected, query: &str, tags: &[&str], hours: Option<Vec<Hour>>) -> String {
     let request = SearchRequest {
+        hours,
         query: parse(query).unwrap(),
         from_us: FROM,
         to_us: TO,
@@ -60,6 +75,13 @@ fn render(engine: &Dialected, query: &str, tags: &[&str]) -> String {
     };
     let first = first_statements(engine, &request).unwrap();
     let mut out = format!("-- query: {query}\n-- range: 2024-01-01T00:00:00Z/P1D\n");
+    if let Some(hours) = &request.hours {
+        let dts: Vec<String> = hours.iter().map(|h| h.dt()).collect();
+        out.push_str(&format!(
+            "-- hours the hour sketches kept: [{}]\n",
+            dts.join(", ")
+        ));
+    }
     let mut add = |title: &str, sql: &str| {
         out.push_str(&format!("\n-- {title}\n{sql};\n"));
     };
@@ -140,13 +162,16 @@ fn every_statement_matches_its_golden_file() {
     for (name, engine) in &engines {
         let mut files: Vec<(String, String)> = CASES
             .iter()
-            .map(|(case, query, tags)| (format!("{case}.{name}.sql"), render(engine, query, tags)))
+            .map(|(case, query, tags)| {
+                let sql = render(engine, query, tags, None);
+                (format!("{case}.{name}.sql"), sql)
+            })
             .collect();
-        let scope_hours = minerva_core::sql::SearchScope {
-            from_us: FROM,
-            to_us: TO,
-            tags: vec![],
-        };
+        for (case, query, hours) in sketch_cases() {
+            let sql = render(engine, query, &[], Some(hours));
+            files.push((format!("{case}.{name}.sql"), sql));
+        }
+        let scope_hours = minerva_core::sql::SearchScope::new(FROM, TO);
         files.push((
             format!("fields.{name}.sql"),
             format!(

@@ -504,13 +504,14 @@ test('11. status line: engine and statements; a truncated search shows the limit
     if (route.request().method() !== 'GET') return route.fallback();
     const response = await route.fetch();
     const body = await response.json();
-    if (body && body.state === 'succeeded') Object.assign(body, { truncated: true, limit_note: NOTE, total: 1234567 });
+    if (body && body.state === 'succeeded') Object.assign(body, { truncated: true, limit_note: NOTE, total: 1234567, hours_read: 3, hours_in_range: 168 });
     return route.fulfill({ response, json: body });
   });
   const res = await search(page, QUERY);
   assert.match(res.text, /(?<![\d,])1,234,567 hits\b/, res.text);
   assert.match(res.text, /\b(embedded|athena) · \d[\d,]* statements?\b/, res.text);
   assert.match(res.text, /scanned · .*\$\d/, res.text);
+  assert.match(res.text, /\b3 of 168 hours\b/, 'the hours the sketches left: ' + res.text);
   assert.ok(['embedded', 'athena'].includes(await page.locator('#status').getAttribute('data-engine')));
   assert.match(await page.locator('#status').getAttribute('data-statements'), /^\d+$/);
   const note = page.locator('#status .limit-note');

@@ -24,8 +24,8 @@ import helpers
 # go through multi-part groups and several rounds.
 FLAGS = ["--all", "--target-size", "60KB", "--max-fan-in", "4", "--orphan-grace-secs", "0",
          "--indices-row-group-rows", "4096", "--messages-row-group-rows", "512"]
-FAILPOINTS = ["merge-start", "part-open:0", "part-written:0", "part-written:1", "marker-written",
-              "input-deleted:0", "input-deleted:2"]
+FAILPOINTS = ["merge-start", "part-open:0", "part-written:0", "part-written:1", "sketch-written",
+              "marker-written", "input-deleted:0", "input-deleted:2"]
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,9 @@ export function renderStatus(el, st) {
     st.statements != null ? `${fmtInt(st.statements)} ${Number(st.statements) === 1 ? 'statement' : 'statements'}` : '',
     `${fmtBytes(st.bytes_scanned)} scanned`,
     st.files_read != null && !(athena && !st.files_read) ? `${fmtInt(st.files_read)} files` : '',
+    // The hours the hour sketches left, when they ruled any out.
+    st.hours_in_range != null && st.hours_read < st.hours_in_range
+      ? `${fmtInt(st.hours_read)} of ${fmtInt(st.hours_in_range)} hours` : '',
     // Athena bills it; the embedded engine shows what Athena would bill.
     athena ? fmtCost(st.cost_usd) : `est. cost ${fmtCost(st.cost_usd)}`,
     st.state === 'failed' && st.reason ? String(st.reason) : '',

@@ -121,6 +121,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let query = parse(&text).map_err(|e| anyhow::anyhow!("query: {e}"))?;
     let (from_us, to_us) = time_range(&args)?;
     let request = SearchRequest {
+        hours: None,
         query: query.clone(),
         from_us,
         to_us,
@@ -200,9 +201,11 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
         }
         if args.stats {
             let read = backend.status(&id).await.map_or(status.read, |s| s.read);
+            let (hours_read, in_range) = status.request.hours_read();
+            let hours = format!("{hours_read} of {in_range} hours");
             eprintln!(
                 "{} hits (exact total{}) in {:.3} s on {}; {} statements; read {} bytes in {} \
-                 requests from {} files; Athena cost ${:.6}",
+                 requests from {} files, {hours}; Athena cost ${:.6}",
                 status.total,
                 if status.truncated { ", truncated" } else { "" },
                 started.elapsed().as_secs_f64(),

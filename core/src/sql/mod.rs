@@ -127,9 +127,22 @@ pub struct SearchScope {
     pub to_us: i64,
     /// Only these tags, when not empty.
     pub tags: Vec<String>,
+    /// Only these hours of the range, when known (the hours the hour sketches could not rule
+    /// out, see [`crate::sketch`]); `None`: every hour of the range. Sorted, each once.
+    pub hours: Option<Vec<Hour>>,
 }
 
 impl SearchScope {
+    /// A scope of every hour of `[from_us, to_us)` and every tag.
+    pub fn new(from_us: i64, to_us: i64) -> Self {
+        SearchScope {
+            from_us,
+            to_us,
+            tags: Vec::new(),
+            hours: None,
+        }
+    }
+
     /// First hour of the range.
     pub fn first_hour(&self) -> Hour {
         Hour::of_micros(self.from_us)
@@ -140,13 +153,27 @@ impl SearchScope {
         Hour::of_micros(self.to_us.max(self.from_us + 1) - 1)
     }
 
-    /// `dt >= … AND dt <= …` [`AND tag IN (…)`]: what prunes partitions and row groups.
+    /// `dt >= … AND dt <= …`, or `dt IN (…)` with a list of hours [`AND tag IN (…)`]: what
+    /// prunes partitions and row groups. An empty list of hours matches nothing (`FALSE`).
     fn partition_filter(&self) -> Result<String, SqlError> {
-        let mut sql = format!(
-            "dt >= {} AND dt <= {}",
-            string_literal(&self.first_hour().dt())?,
-            string_literal(&self.last_hour().dt())?,
-        );
+        let mut sql = match self.hours.as_deref() {
+            None => format!(
+                "dt >= {} AND dt <= {}",
+                string_literal(&self.first_hour().dt())?,
+                string_literal(&self.last_hour().dt())?,
+            ),
+            Some([]) => format!(
+                "dt = {} AND FALSE",
+                string_literal(&self.first_hour().dt())?
+            ),
+            Some(hours) => {
+                let list = hours
+                    .iter()
+                    .map(|h| string_literal(&h.dt()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                format!("dt IN ({})", list.join(", "))
+            }
+        };
         if !self.tags.is_empty() {
             let tags = self
                 .tags

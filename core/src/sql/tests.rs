@@ -15,11 +15,7 @@ const JAN1: i64 = 1_704_067_200_000_000;
 const HOUR: i64 = 3_600_000_000;
 
 fn scope() -> SearchScope {
-    SearchScope {
-        from_us: JAN1,
-        to_us: JAN1 + 6 * HOUR,
-        tags: vec![],
-    }
+    SearchScope::new(JAN1, JAN1 + 6 * HOUR)
 }
 
 fn render(query: &Query) -> IndexSql {

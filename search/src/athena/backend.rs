@@ -300,6 +300,13 @@ impl SearchBackend for AthenaBackend {
     }
 
     async fn submit(&self, request: SearchRequest) -> Result<String, SearchError> {
+        // Render first, so a query that cannot become SQL is refused before any listing.
+        self.statements(&request)?;
+        // Only the hours the sketches cannot rule out are scanned (and billed).
+        let request = match &self.inner.data {
+            Some(data) => crate::hours::prune_request(data, request).await?.0,
+            None => request,
+        };
         let statements = self.statements(&request)?;
         let engine = &self.inner.engine;
         let id = match statements.as_slice() {

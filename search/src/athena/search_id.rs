@@ -2,6 +2,7 @@
 //! the request in a leading comment, so any process (another Lambda instance) can answer for
 //! it from Athena alone.
 
+use minerva_core::layout::Hour;
 use minerva_core::query::parse;
 
 use crate::backend::{SearchError, SearchRequest};
@@ -74,13 +75,16 @@ impl std::fmt::Display for SearchId {
 /// `sql` with the request in a leading comment. The request is hex-encoded JSON, so no user
 /// text can end the comment.
 pub fn with_request(sql: &str, request: &SearchRequest) -> String {
-    let json = serde_json::json!({
+    let mut json = serde_json::json!({
         "q": request.query.to_string(),
         "from": request.from_us,
         "to": request.to_us,
         "tags": request.tags,
-    })
-    .to_string();
+    });
+    if let Some(hours) = &request.hours {
+        json["h"] = hours.iter().map(|h| h.0).collect();
+    }
+    let json = json.to_string();
     let hex: String = json.bytes().map(|b| format!("{b:02x}")).collect();
     format!("{MARK}{hex} */ {sql}")
 }
@@ -103,7 +107,18 @@ pub fn request_of(sql: &str) -> Result<SearchRequest, SearchError> {
         .collect();
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     let query = parse(value["q"].as_str().ok_or_else(bad)?).map_err(|_| bad())?;
+    let hours = match &value["h"] {
+        serde_json::Value::Null => None,
+        list => Some(
+            list.as_array()
+                .ok_or_else(bad)?
+                .iter()
+                .map(|h| h.as_i64().map(Hour).ok_or_else(bad))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
     Ok(SearchRequest {
+        hours,
         query,
         from_us: value["from"].as_i64().ok_or_else(bad)?,
         to_us: value["to"].as_i64().ok_or_else(bad)?,
@@ -152,6 +167,7 @@ mod tests {
     #[test]
     fn the_request_survives_hostile_text() {
         let request = SearchRequest {
+            hours: None,
             query: parse("\"*/ DROP TABLE x; --\" user=o'brien").unwrap(),
             from_us: 1,
             to_us: 2,
@@ -162,7 +178,16 @@ mod tests {
         assert_eq!(sql.matches("*/").count(), 1);
         let back = request_of(&sql).unwrap();
         assert_eq!(back.query, request.query);
-        assert_eq!((back.from_us, back.to_us, back.tags), (1, 2, request.tags));
+        assert_eq!(
+            (back.from_us, back.to_us, back.tags, back.hours),
+            (1, 2, request.tags.clone(), None)
+        );
         assert!(request_of("SELECT 1").is_err());
+        let pruned = SearchRequest {
+            hours: Some(vec![Hour(473_000), Hour(473_007)]),
+            ..request
+        };
+        let back = request_of(&with_request("SELECT 1", &pruned)).unwrap();
+        assert_eq!(back.hours, pruned.hours);
     }
 }

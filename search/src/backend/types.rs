@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use minerva_core::layout::Hour;
 use minerva_core::query::Query;
 use minerva_core::sql::{HitKey, SearchScope};
 
@@ -17,16 +18,40 @@ pub struct SearchRequest {
     pub to_us: i64,
     /// Only these tags, when not empty.
     pub tags: Vec<String>,
+    /// Only these hours of the range may hold matches, when known: set at submit from the
+    /// hour sketches ([`crate::hours`]); `None` reads every hour of the range.
+    pub hours: Option<Vec<Hour>>,
 }
 
 impl SearchRequest {
+    /// A request over every hour of `[from_us, to_us)` and every tag.
+    pub fn new(query: Query, from_us: i64, to_us: i64) -> Self {
+        SearchRequest {
+            query,
+            from_us,
+            to_us,
+            tags: Vec::new(),
+            hours: None,
+        }
+    }
+
     /// The scope of the SQL statements.
     pub fn scope(&self) -> SearchScope {
         SearchScope {
             from_us: self.from_us,
             to_us: self.to_us,
             tags: self.tags.clone(),
+            hours: self.hours.clone(),
         }
+    }
+
+    /// How many hours of the range the search reads (fewer when the hour sketches ruled some
+    /// out), and how many the range has.
+    pub fn hours_read(&self) -> (u64, u64) {
+        let scope = self.scope();
+        let in_range = (scope.last_hour().0 - scope.first_hour().0 + 1).max(0) as u64;
+        let read = self.hours.as_ref().map_or(in_range, |h| h.len() as u64);
+        (read, in_range)
     }
 
     /// The same request narrowed to one tag (the tag must be one the request allows).

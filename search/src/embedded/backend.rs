@@ -199,6 +199,9 @@ impl SearchBackend for EmbeddedBackend {
         request.validate()?;
         // Render now, so a query that cannot become SQL is a 400, not a failed search.
         two_step::first_statements(&self.shared.engine, &request)?;
+        // Only the hours the sketches cannot rule out are listed and read, by every statement
+        // of the search (pages included).
+        let (request, _) = crate::hours::prune_request(&self.shared.data, request).await?;
         let id = random_id();
         let mut jobs = self.shared.jobs()?;
         self.expire(&mut jobs);
@@ -391,6 +394,7 @@ mod tests {
         let now = Instant::now();
         Job {
             request: SearchRequest {
+                hours: None,
                 query: parse("x").unwrap(),
                 from_us: 0,
                 to_us: 1,

@@ -257,11 +257,7 @@ pub async fn fields(
             "the time range is empty (end <= start)".into(),
         ));
     }
-    let scope = SearchScope {
-        from_us,
-        to_us,
-        tags: Vec::new(),
-    };
+    let scope = SearchScope::new(from_us, to_us);
     let sql = fields_sql(
         scope.first_hour(),
         scope.last_hour(),

@@ -1,0 +1,18 @@
+-- query: 10.1.2.3
+-- range: 2024-01-01T00:00:00Z/P1D
+-- hours the hour sketches kept: []
+
+-- summary: exact total, counts per tag and time bin
+SELECT tag, (CAST("timestamp" AS BIGINT) - 1704067200000000) / 34285715 AS bin, COUNT(*) AS n FROM (SELECT DISTINCT object_id, seq, "timestamp", dt, tag FROM (SELECT object_id, seq, "timestamp", dt, tag FROM "indices" WHERE dt = '2024-01-01-00' AND FALSE AND term = '10.1.2.3') AS hits WHERE "timestamp" >= TIMESTAMP '2024-01-01 00:00:00.000000+00:00' AND "timestamp" < TIMESTAMP '2024-01-02 00:00:00.000000+00:00') AS matched GROUP BY 1, 2;
+
+-- lookup: every match, newest first (Athena pages its stored result)
+SELECT DISTINCT object_id, seq, "timestamp", dt, tag FROM (SELECT object_id, seq, "timestamp", dt, tag FROM "indices" WHERE dt = '2024-01-01-00' AND FALSE AND term = '10.1.2.3') AS hits WHERE "timestamp" >= TIMESTAMP '2024-01-01 00:00:00.000000+00:00' AND "timestamp" < TIMESTAMP '2024-01-02 00:00:00.000000+00:00' ORDER BY "timestamp" DESC, object_id, seq;
+
+-- page 2 of 50 (embedded engine: a window of the lookup)
+SELECT DISTINCT object_id, seq, "timestamp", dt, tag FROM (SELECT object_id, seq, "timestamp", dt, tag FROM "indices" WHERE dt = '2024-01-01-00' AND FALSE AND term = '10.1.2.3') AS hits WHERE "timestamp" >= TIMESTAMP '2024-01-01 00:00:00.000000+00:00' AND "timestamp" < TIMESTAMP '2024-01-02 00:00:00.000000+00:00' ORDER BY "timestamp" DESC, object_id, seq LIMIT 50 OFFSET 50;
+
+-- lookup of one tag (Athena: for pages filtered by tag)
+SELECT DISTINCT object_id, seq, "timestamp", dt, tag FROM (SELECT object_id, seq, "timestamp", dt, tag FROM "indices" WHERE dt = '2024-01-01-00' AND FALSE AND tag IN ('web') AND term = '10.1.2.3') AS hits WHERE "timestamp" >= TIMESTAMP '2024-01-01 00:00:00.000000+00:00' AND "timestamp" < TIMESTAMP '2024-01-02 00:00:00.000000+00:00' ORDER BY "timestamp" DESC, object_id, seq;
+
+-- message fetch of a page (and of a phrase check batch)
+SELECT tag, "timestamp", object_id, seq, source, message, raw, dt FROM "messages" WHERE dt IN ('2024-01-01-05', '2024-01-01-07') AND ((dt = '2024-01-01-05' AND object_id = '0f3a' AND seq IN (3, 17)) OR (dt = '2024-01-01-07' AND object_id = '77b0' AND seq IN (0)));
