@@ -62,7 +62,9 @@ def search(minerva_bin, data: Path, query: str, start=START, end=END):
 def test_needles_read_only_the_hours_that_hold_them(minerva_bin, week):
     small, merged, needles = week
     assert len(needles) >= 8
-    for needle in needles:
+    # An IPv4 needle and its near-twins, an IPv6 one, and more (each search of the small files
+    # reads all 168 hours, which is what makes this test slow).
+    for needle in needles[:8]:
         expected, read_small, in_range = search(minerva_bin, small, needle)
         assert (read_small, in_range) == (HOURS_IN_RANGE, HOURS_IN_RANGE), needle
         got, read, in_range = search(minerva_bin, merged, needle)
