@@ -184,6 +184,8 @@ def test_search_an_index_on_s3(minerva_bin, datasets_dir, s3, env, tmp_path):
 
 MERGED_RE = re.compile(r"^m/(indices|messages)/dt=\d{4}-\d{2}-\d{2}-\d{2}/"
                        r"(m-[0-9a-f]{32}-\d{4}\.parquet|_m-[0-9a-f]{32}\.json)$")
+# The hour sketch the merger writes beside each merged indices group (never in messages).
+SKETCH_RE = re.compile(r"^m/indices/dt=(\d{4}-\d{2}-\d{2}-\d{2})/_s-[0-9a-f]{32}\.sbbf1$")
 
 
 def test_merge_on_s3_keeps_every_record_and_answers_the_same(minerva_bin, datasets_dir, s3, env,
@@ -216,7 +218,12 @@ def test_merge_on_s3_keeps_every_record_and_answers_the_same(minerva_bin, datase
     proc = helpers.run_minerva(minerva_bin, ["merge", "--all", "--data", uri], env=env)
     assert proc.returncode == 0, proc.stderr
     keys = list_keys(s3, bucket)
-    assert all(MERGED_RE.match(k) for k in keys), [k for k in keys if not MERGED_RE.match(k)][:5]
+    odd = [k for k in keys if not (MERGED_RE.match(k) or SKETCH_RE.match(k))]
+    assert not odd, odd[:5]
+    sketched = {SKETCH_RE.match(k).group(1) for k in keys if SKETCH_RE.match(k)}
+    merged_hours = {k.split("/")[2][3:] for k in keys
+                    if k.startswith("m/indices/") and k.endswith(".parquet")}
+    assert sketched == merged_hours, sorted(merged_hours ^ sketched)[:5]
     assert len([k for k in keys if k.endswith(".parquet")]) < len(keys_before)
     assert answers() == before
     again = helpers.run_minerva(minerva_bin, ["merge", "--all", "--data", uri], env=env)
