@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs a command and prints its wall time and peak resident memory (children's ru_maxrss).
+"""Runs a command and records its wall time, CPU time (user + sys) and peak resident memory
+(children's ru_maxrss).
 
 Usage: peak_rss.py OUT.json -- COMMAND [ARGS...]
 """
@@ -16,9 +17,17 @@ def main() -> int:
     started = time.perf_counter()
     code = subprocess.call(cmd)
     elapsed = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out, "w") as f:
-        json.dump({"exit_code": code, "seconds": elapsed, "peak_rss_mib": peak_kib / 1024}, f)
+        json.dump(
+            {
+                "exit_code": code,
+                "seconds": elapsed,
+                "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                "peak_rss_mib": usage.ru_maxrss / 1024,
+            },
+            f,
+        )
     return code
 
 

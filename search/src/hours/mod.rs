@@ -11,6 +11,11 @@
 //! - Otherwise every group's sketch is asked, one 32-byte ranged GET per key of the query
 //!   (hours concurrently); the hour is read when any group may match.
 //!
+//! A long range asks a sample of [`SAMPLE_HOURS`] hours spread over it first: when none of
+//! them is ruled out, the query is taken to be common and the other hours are not asked (the
+//! range is read, as it would be anyway once few hours are ruled out), so a common term does
+//! not pay one request per hour for nothing.
+//!
 //! A sketch has no false negatives, so the result is exact: a record that matches is in an
 //! hour that is read. When a sketch vanishes between the listing and the GET (a merge replaced
 //! it), the hour is read.
@@ -36,6 +41,9 @@ pub const MAX_HOUR_LIST: usize = 2_000;
 /// Hours whose sketches are read at once.
 const CONCURRENCY: usize = 32;
 
+/// Hours asked first when more than twice as many have sketches (see the module docs).
+pub const SAMPLE_HOURS: usize = 24;
+
 /// What the sketches decided for one search.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HourPruning {
@@ -51,6 +59,8 @@ pub struct HourPruning {
     pub unsketched: u64,
     /// Sketch blocks read (one ranged GET each).
     pub probes: u64,
+    /// Hours with sketches that were not asked: the sample held the query in every hour.
+    pub unasked: u64,
 }
 
 /// What one hour's folder says.
@@ -81,20 +91,29 @@ pub async fn prune_request(
     }
     let listed = list_hours(data, first, last).await?;
     let keys = probe_keys(&request.query);
-    let query = &request.query;
-    let verdicts: Vec<(Hour, Verdict, u64)> = futures::stream::iter(listed)
-        .map(|(hour, objects)| {
-            let (store, keys) = (data.store.as_ref(), keys.as_slice());
-            async move {
-                let (verdict, probes) = hour_verdict(store, &objects, query, keys).await?;
-                Ok::<_, SearchError>((hour, verdict, probes))
+    let (store, query, keys) = (data.store.as_ref(), &request.query, keys.as_slice());
+    let mut verdicts: BTreeMap<Hour, (Verdict, u64)> = BTreeMap::new();
+    let mut sketched: Vec<(Hour, Vec<(u64, &Path)>)> = Vec::new();
+    for (hour, objects) in &listed {
+        match sketches_of(objects) {
+            Ok(sketches) => sketched.push((*hour, sketches)),
+            Err(verdict) => {
+                verdicts.insert(*hour, (verdict, 0));
             }
-        })
-        .buffered(CONCURRENCY)
-        .try_collect()
-        .await?;
+        }
+    }
+    let (sample, rest) = split_sample(sketched);
+    let sampled = ask_hours(store, sample, query, keys).await?;
+    let common = !rest.is_empty() && sampled.iter().all(|(_, (v, _))| *v != Verdict::RuledOut);
+    verdicts.extend(sampled);
+    if common {
+        pruning.unasked = rest.len() as u64;
+        verdicts.extend(rest.into_iter().map(|(hour, _)| (hour, (Verdict::Kept, 0))));
+    } else {
+        verdicts.extend(ask_hours(store, rest, query, keys).await?);
+    }
     let mut hours = Vec::new();
-    for (hour, verdict, probes) in verdicts {
+    for (hour, (verdict, probes)) in verdicts {
         pruning.probes += probes;
         match verdict {
             Verdict::Empty => {}
@@ -146,14 +165,52 @@ async fn list_hours(
     Ok(hours)
 }
 
-/// Asks one hour's sketches; returns the verdict and the blocks read.
-async fn hour_verdict(
+/// `SAMPLE_HOURS` of `hours` spread evenly over them, and the rest; no sample (all in the
+/// first) when there are too few hours for one to save anything.
+fn split_sample<T>(hours: Vec<T>) -> (Vec<T>, Vec<T>) {
+    let n = hours.len();
+    if n <= 2 * SAMPLE_HOURS {
+        return (hours, Vec::new());
+    }
+    let (mut sample, mut rest) = (Vec::new(), Vec::new());
+    let mut next = 0;
+    for (i, hour) in hours.into_iter().enumerate() {
+        // Positions ⌊k·n / SAMPLE_HOURS⌋ for k = 0..SAMPLE_HOURS.
+        if next < SAMPLE_HOURS && i == next * n / SAMPLE_HOURS {
+            sample.push(hour);
+            next += 1;
+        } else {
+            rest.push(hour);
+        }
+    }
+    (sample, rest)
+}
+
+/// Asks the sketches of `hours` (concurrently); returns each hour's verdict and blocks read.
+async fn ask_hours(
     store: &dyn ObjectStore,
-    objects: &[ObjectMeta],
+    hours: Vec<(Hour, Vec<(u64, &Path)>)>,
     query: &Query,
     keys: &[u64],
-) -> Result<(Verdict, u64), SearchError> {
-    // Group → its sketch's size and key; the groups that have data.
+) -> Result<Vec<(Hour, (Verdict, u64))>, SearchError> {
+    // The futures are made before the stream: a closure in the stream's type would make the
+    // caller's future not `Send` (a higher-ranked lifetime on the borrowed query and keys).
+    let asks: Vec<_> = hours
+        .into_iter()
+        .map(|(hour, sketches)| async move {
+            let verdict = hour_verdict(store, &sketches, query, keys).await?;
+            Ok::<_, SearchError>((hour, verdict))
+        })
+        .collect();
+    futures::stream::iter(asks)
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// The sketch (size, path) of every group of one hour's files, or the verdict when the hour
+/// has no data or a file without a sketch.
+fn sketches_of(objects: &[ObjectMeta]) -> Result<Vec<(u64, &Path)>, Verdict> {
     let mut sketches: HashMap<&str, (u64, &Path)> = HashMap::new();
     let mut groups: BTreeSet<&str> = BTreeSet::new();
     let mut has_data = false;
@@ -169,18 +226,28 @@ async fn hour_verdict(
                 Some(group) => {
                     groups.insert(group);
                 }
-                None => return Ok((Verdict::Unsketched, 0)),
+                None => return Err(Verdict::Unsketched),
             }
         }
     }
     if !has_data {
-        return Ok((Verdict::Empty, 0));
+        return Err(Verdict::Empty);
     }
+    groups
+        .into_iter()
+        .map(|group| sketches.get(group).copied().ok_or(Verdict::Unsketched))
+        .collect()
+}
+
+/// Asks one hour's group sketches; returns the verdict and the blocks read.
+async fn hour_verdict(
+    store: &dyn ObjectStore,
+    sketches: &[(u64, &Path)],
+    query: &Query,
+    keys: &[u64],
+) -> Result<(Verdict, u64), SearchError> {
     let mut probes = 0;
-    for group in groups {
-        let Some(&(size, path)) = sketches.get(group) else {
-            return Ok((Verdict::Unsketched, probes));
-        };
+    for &(size, path) in sketches {
         let Some(ranges) = keys
             .iter()
             .map(|&key| block_range(key, size))

@@ -115,6 +115,7 @@ async fn only_hours_that_may_hold_the_query_are_kept() {
             empty: 1,
             unsketched: 2,
             probes: 4,
+            unasked: 0,
         }
     );
     // A field-qualified term is a different key: alice is a user in hour 1 only.
@@ -166,4 +167,59 @@ async fn a_long_range_lists_once_and_keeps_only_hours_with_data() {
     let late = SearchRequest::new(parse("alice").unwrap(), JAN1 + 7 * HOUR, JAN1 + 9 * HOUR);
     let (late, pruning) = prune_request(&data, late).await.unwrap();
     assert_eq!((late.hours, pruning.empty), (None, 2));
+}
+
+#[tokio::test]
+async fn a_query_in_every_sampled_hour_asks_no_more() {
+    // 100 merged hours: `common` in all, `rare` in hour 70 only, `half` in the even hours.
+    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    for h in 0..100 {
+        let mut terms = vec![("msg", "common")];
+        if h == 70 {
+            terms.push(("msg", "rare"));
+        }
+        if h % 2 == 0 {
+            terms.push(("msg", "half"));
+        }
+        put(
+            store.as_ref(),
+            h,
+            &part_file_name(GROUP_A, 0),
+            b"x".to_vec(),
+        )
+        .await;
+        put(store.as_ref(), h, &sketch_name(GROUP_A), sketch(&terms)).await;
+    }
+    let data = DataStore {
+        store,
+        prefix: "pre".into(),
+        display: "memory".into(),
+    };
+    let ask = |query: &'static str| {
+        let data = &data;
+        async move {
+            let request = SearchRequest::new(parse(query).unwrap(), JAN1, JAN1 + 100 * HOUR - 1);
+            let (request, pruning) = prune_request(data, request).await.unwrap();
+            let hours: Option<Vec<i64>> = request
+                .hours
+                .map(|hours| hours.iter().map(|h| h.0 - hour(0).0).collect());
+            (hours, pruning)
+        }
+    };
+    let (hours, pruning) = ask("common").await;
+    assert_eq!(hours, None);
+    assert_eq!(
+        (pruning.probes, pruning.unasked, pruning.kept),
+        (SAMPLE_HOURS as u64, 100 - SAMPLE_HOURS as u64, 100)
+    );
+    let (hours, pruning) = ask("rare").await;
+    assert_eq!(hours, Some(vec![70]));
+    assert_eq!(
+        (pruning.probes, pruning.unasked, pruning.ruled_out),
+        (100, 0, 99)
+    );
+    // Some sampled hours ruled out: every hour is asked.
+    let (hours, pruning) = ask("half").await;
+    assert_eq!(hours, Some((0..100).step_by(2).collect()));
+    assert_eq!((pruning.probes, pruning.unasked), (100, 0));
 }
