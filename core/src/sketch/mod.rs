@@ -252,13 +252,8 @@ fn fold(words: Vec<u32>, target: usize) -> Vec<u32> {
     } else {
         n
     };
-    if spread < halved {
-        fold_to(&words, spread)
-    } else if halved < n {
-        fold_to(&words, halved)
-    } else {
-        words
-    }
+    let m = spread.min(halved);
+    if m < n { fold_to(&words, m) } else { words }
 }
 
 /// `words` (a filter of `n` blocks) folded into `m ≤ n` blocks: each source block is OR-ed into

@@ -92,7 +92,12 @@ async fn store() -> DataStore {
 }
 
 async fn prune(data: &DataStore, query: &str) -> (Option<Vec<i64>>, HourPruning) {
-    let request = SearchRequest::new(parse(query).unwrap(), JAN1, JAN1 + 6 * HOUR);
+    prune_hours(data, query, 6).await
+}
+
+/// Prunes the range of hours `0..hours`; the kept hours as offsets from hour 0.
+async fn prune_hours(data: &DataStore, query: &str, hours: i64) -> (Option<Vec<i64>>, HourPruning) {
+    let request = SearchRequest::new(parse(query).unwrap(), JAN1, JAN1 + hours * HOUR);
     let (request, pruning) = prune_request(data, request).await.unwrap();
     let first = hour(0).0;
     let hours = request
@@ -195,31 +200,20 @@ async fn a_query_in_every_sampled_hour_asks_no_more() {
         prefix: "pre".into(),
         display: "memory".into(),
     };
-    let ask = |query: &'static str| {
-        let data = &data;
-        async move {
-            let request = SearchRequest::new(parse(query).unwrap(), JAN1, JAN1 + 100 * HOUR - 1);
-            let (request, pruning) = prune_request(data, request).await.unwrap();
-            let hours: Option<Vec<i64>> = request
-                .hours
-                .map(|hours| hours.iter().map(|h| h.0 - hour(0).0).collect());
-            (hours, pruning)
-        }
-    };
-    let (hours, pruning) = ask("common").await;
+    let (hours, pruning) = prune_hours(&data, "common", 100).await;
     assert_eq!(hours, None);
     assert_eq!(
         (pruning.probes, pruning.unasked, pruning.kept),
         (SAMPLE_HOURS as u64, 100 - SAMPLE_HOURS as u64, 100)
     );
-    let (hours, pruning) = ask("rare").await;
+    let (hours, pruning) = prune_hours(&data, "rare", 100).await;
     assert_eq!(hours, Some(vec![70]));
     assert_eq!(
         (pruning.probes, pruning.unasked, pruning.ruled_out),
         (100, 0, 99)
     );
     // Some sampled hours ruled out: every hour is asked.
-    let (hours, pruning) = ask("half").await;
+    let (hours, pruning) = prune_hours(&data, "half", 100).await;
     assert_eq!(hours, Some((0..100).step_by(2).collect()));
     assert_eq!((pruning.probes, pruning.unasked), (100, 0));
 }
