@@ -244,20 +244,16 @@ impl FinishedPartition {
         let n = rows.len();
         let mut field = StringBuilder::with_capacity(n, n * 8);
         let mut term = StringBuilder::with_capacity(n, n * 8);
-        let mut timestamp = Vec::with_capacity(n);
         let mut seq = Vec::with_capacity(n);
         for row in rows {
             field.append_value(&b.fields.strings[row.field as usize]);
             term.append_value(&b.terms.strings[row.term as usize]);
-            let record = &b.records[row.record as usize];
-            timestamp.push(record.timestamp_us);
-            seq.push(record.seq);
+            seq.push(b.records[row.record as usize].seq);
         }
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
                 obj.tag, n,
             ))),
-            Arc::new(TimestampMicrosecondArray::from(timestamp).with_timezone("UTC")),
             Arc::new(field.finish()),
             Arc::new(term.finish()),
             Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
@@ -320,6 +316,7 @@ mod tests {
     use arrow_array::cast::AsArray;
 
     use super::*;
+    use crate::schema::col;
 
     const OBJ: ObjectColumns<'static> = ObjectColumns {
         tag: "t",
@@ -343,19 +340,22 @@ mod tests {
         assert_eq!(finished.distinct_terms(), 2);
         let batch = finished.indices_batch(0..finished.num_index_rows(), OBJ);
         let terms: Vec<&str> = batch
-            .column(3)
+            .column_by_name(col::TERM)
+            .unwrap()
             .as_string::<i32>()
             .iter()
             .flatten()
             .collect();
         let fields: Vec<&str> = batch
-            .column(2)
+            .column_by_name(col::FIELD)
+            .unwrap()
             .as_string::<i32>()
             .iter()
             .flatten()
             .collect();
         let seqs = batch
-            .column(5)
+            .column_by_name(col::SEQ)
+            .unwrap()
             .as_primitive::<arrow_array::types::Int64Type>()
             .values()
             .to_vec();

@@ -19,7 +19,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersi
 use parquet::schema::types::ColumnPath;
 
 /// Version of the on-disk format, written into every file's key/value metadata.
-pub const FORMAT_VERSION: &str = "1";
+pub const FORMAT_VERSION: &str = "2";
 
 /// Key/value metadata key holding [`FORMAT_VERSION`].
 pub const FORMAT_VERSION_KEY: &str = "minerva.format_version";
@@ -53,7 +53,6 @@ fn timestamp_type() -> DataType {
 static INDICES: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![
         Field::new(col::TAG, DataType::Utf8, false),
-        Field::new(col::TIMESTAMP, timestamp_type(), false),
         Field::new(col::FIELD, DataType::Utf8, false),
         Field::new(col::TERM, DataType::Utf8, false),
         Field::new(col::OBJECT_ID, DataType::Utf8, false),
@@ -74,6 +73,9 @@ static MESSAGES: LazyLock<SchemaRef> = LazyLock::new(|| {
 });
 
 /// Schema of the `indices` table: one row per distinct (field, term) of a record.
+///
+/// Format v2: no `timestamp` column. A search takes the time of each matching record from
+/// `messages` (one value per record, stored once) instead of from each of its postings.
 pub fn indices_schema() -> SchemaRef {
     INDICES.clone()
 }
@@ -189,19 +191,18 @@ fn indices_properties(
     // Lookups filter on `term` (and `field`, `tag` within its rows): only `term` needs page
     // statistics. Each page's statistics of the other columns would cost every lookup a read
     // of their column index (measured: ~40 % of what a needle lookup read from a merged file).
-    builder = chunk_statistics_only(
-        builder,
-        &[
-            col::TAG,
-            col::TIMESTAMP,
-            col::FIELD,
-            col::OBJECT_ID,
-            col::SEQ,
-        ],
-    );
+    builder = chunk_statistics_only(builder, &[col::TAG, col::FIELD, col::OBJECT_ID, col::SEQ]);
+    // `term` is sorted: each value stored as the length of the prefix it shares with the one
+    // before and the rest (DELTA_BYTE_ARRAY) instead of through a dictionary. A dictionary
+    // page holds every distinct term of the row group and a lookup must read all of it before
+    // the one page it wants; measured on merged hours of generated logs it was two thirds of
+    // the column, and the column is 27 % smaller without it.
+    builder = builder
+        .set_column_dictionary_enabled(term.clone(), false)
+        .set_column_encoding(term.clone(), Encoding::DELTA_BYTE_ARRAY);
     let mut builder = builder
         .set_max_row_group_row_count(Some(row_group_rows.max(1)))
-        .set_sorting_columns(Some(vec![sorting(3), sorting(2), sorting(4), sorting(5)]));
+        .set_sorting_columns(Some(vec![sorting(2), sorting(1), sorting(3), sorting(4)]));
     if let Some(ndv) = bloom_ndv {
         builder = builder
             .set_column_bloom_filter_enabled(term.clone(), true)

@@ -16,8 +16,8 @@ use minerva_core::layout::Table;
 use minerva_core::schema::{col, indices_schema, messages_schema};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
-use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::arrow::async_reader::ParquetRecordBatchStream;
+use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 
 use crate::error::MergeError;
 use crate::reader::StoreFileReader;
@@ -79,13 +79,29 @@ pub(crate) struct KWayMerge {
     pub rows_expected: u64,
 }
 
-fn same_columns(found: &SchemaRef, expected: &SchemaRef) -> bool {
-    found.fields().len() == expected.fields().len()
-        && found
-            .fields()
-            .iter()
-            .zip(expected.fields())
-            .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type())
+/// Columns an earlier format had and this one dropped: format v1 `indices` carried a
+/// `timestamp` per posting, which v2 takes from `messages`. Inputs that have them are read
+/// without them, so v1 files merge into v2 ones.
+fn dropped_columns(table: Table) -> &'static [&'static str] {
+    match table {
+        Table::Indices => &[col::TIMESTAMP],
+        Table::Messages => &[],
+    }
+}
+
+/// The columns of a file to read so that it yields `expected`'s columns in order: every one
+/// but the `dropped` ones. `None` when a column is missing, of another type, out of order, or
+/// unknown.
+fn projection(found: &SchemaRef, expected: &SchemaRef, dropped: &[&str]) -> Option<Vec<usize>> {
+    let kept: Vec<usize> = (0..found.fields().len())
+        .filter(|&i| !dropped.contains(&found.field(i).name().as_str()))
+        .collect();
+    let same = kept.len() == expected.fields().len()
+        && kept.iter().zip(expected.fields()).all(|(&i, b)| {
+            let a = found.field(i);
+            a.name() == b.name() && a.data_type() == b.data_type()
+        });
+    same.then_some(kept)
 }
 
 async fn open_input(
@@ -100,14 +116,16 @@ async fn open_input(
         Ok(builder) => builder,
         Err(e) => return Err(read_error(&store, &key, e).await),
     };
-    if !same_columns(builder.schema(), &expected) {
+    let Some(columns) = projection(builder.schema(), &expected, dropped_columns(table)) else {
         return Err(MergeError::BadInput {
             key: key.to_string(),
             message: format!("not a {table} file of this format: columns differ"),
         });
-    }
+    };
     let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let mask = ProjectionMask::roots(builder.parquet_schema(), columns);
     let stream = builder
+        .with_projection(mask)
         .with_batch_size(read_batch_rows(table))
         .build()
         .map_err(|e| MergeError::parquet(&key, e))?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use futures::TryStreamExt;
 use minerva_core::layout::{Hour, Table, partition_dir};
 use minerva_core::schema::{INDEXER_ZSTD_LEVEL, indices_schema, indices_writer_properties};
@@ -20,28 +21,50 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 type Row = (&'static str, &'static str, &'static str, i64);
 
 fn indices_file(rows: &[Row]) -> Vec<u8> {
+    parquet_file(indices_schema(), indices_columns(rows))
+}
+
+/// The columns of [`indices_schema`] for `rows`, tag `t`.
+fn indices_columns(rows: &[Row]) -> Vec<ArrayRef> {
     let column = |f: fn(&Row) -> &'static str| -> ArrayRef {
         Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
     };
-    let batch = RecordBatch::try_new(
-        indices_schema(),
-        vec![
-            column(|_| "t"),
-            Arc::new(
-                TimestampMicrosecondArray::from(rows.iter().map(|r| r.3).collect::<Vec<_>>())
-                    .with_timezone("UTC"),
-            ),
-            column(|r| r.1),
-            column(|r| r.0),
-            column(|r| r.2),
-            Arc::new(Int64Array::from(
-                rows.iter().map(|r| r.3).collect::<Vec<_>>(),
-            )),
-        ],
-    )
-    .unwrap();
+    vec![
+        column(|_| "t"),
+        column(|r| r.1),
+        column(|r| r.0),
+        column(|r| r.2),
+        Arc::new(Int64Array::from(
+            rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        )),
+    ]
+}
+
+/// An `indices` file of format v1: a `timestamp` column after `tag` (v2 takes the time from
+/// `messages`).
+fn v1_indices_file(rows: &[Row]) -> Vec<u8> {
+    let mut fields: Vec<Field> = indices_schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let time = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    fields.insert(1, Field::new("timestamp", time, false));
+    let mut columns = indices_columns(rows);
+    columns.insert(
+        1,
+        Arc::new(
+            TimestampMicrosecondArray::from(rows.iter().map(|r| r.3 * 1000).collect::<Vec<_>>())
+                .with_timezone("UTC"),
+        ),
+    );
+    parquet_file(Arc::new(Schema::new(fields)), columns)
+}
+
+fn parquet_file(schema: SchemaRef, columns: Vec<ArrayRef>) -> Vec<u8> {
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
     let props = indices_writer_properties(8, Vec::new(), INDEXER_ZSTD_LEVEL);
-    let mut writer = ArrowWriter::try_new(Vec::new(), indices_schema(), Some(props)).unwrap();
+    let mut writer = ArrowWriter::try_new(Vec::new(), schema, Some(props)).unwrap();
     writer.write(&batch).unwrap();
     writer.into_inner().unwrap()
 }
@@ -112,9 +135,10 @@ impl Fixture {
                     .unwrap()
                     .clone()
             };
-            let (field, term, object) = (text(2), text(3), text(4));
+            assert_eq!(batch.schema(), indices_schema(), "merged into this format");
+            let (field, term, object) = (text(1), text(2), text(3));
             let seq = batch
-                .column(5)
+                .column(4)
                 .as_any()
                 .downcast_ref::<Int64Array>()
                 .unwrap();
@@ -195,10 +219,44 @@ async fn overlapping_inputs_merge_into_one_sorted_file_without_duplicates() {
 }
 
 #[tokio::test]
+async fn format_v1_inputs_merge_into_format_v2_without_their_time() {
+    let f = Fixture::new();
+    let old: &[Row] = &[("alice", "user", "a", 0), ("zed", "", "a", 3)];
+    let new: &[Row] = &[("alice", "user", "b", 1), ("bob", "", "b", 2)];
+    f.put("a-0000.parquet", v1_indices_file(old)).await;
+    f.put("b-0000.parquet", indices_file(new)).await;
+    let report = f.merge(&MergeConfig::default()).await.unwrap();
+    assert_eq!((report.files_before, report.files_after), (2, 1));
+    let names = f.names().await;
+    let part = names.iter().find(|n| n.starts_with("m-")).unwrap();
+    let mut expected = owned(old);
+    expected.extend(owned(new));
+    expected.sort();
+    assert_eq!(f.rows(part).await, expected);
+}
+
+#[tokio::test]
 async fn an_unsorted_or_foreign_input_stops_the_merge_and_nothing_is_deleted() {
+    let foreign = parquet_file(
+        Arc::new(Schema::new(vec![Field::new("term", DataType::Utf8, false)])),
+        vec![Arc::new(StringArray::from(vec!["a"]))],
+    );
+    // This format's columns and one it does not know.
+    let rows: &[Row] = &[("a", "", "x", 0)];
+    let mut fields: Vec<Field> = indices_schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new("extra", DataType::Utf8, false));
+    let mut columns = indices_columns(rows);
+    columns.push(Arc::new(StringArray::from(vec!["?"])));
+    let extra = parquet_file(Arc::new(Schema::new(fields)), columns);
     for bad in [
         indices_file(&[("b", "", "x", 0), ("a", "", "x", 1)]),
         b"not parquet at all".to_vec(),
+        foreign,
+        extra,
     ] {
         let f = Fixture::new();
         f.put("good-0000.parquet", indices_file(&[("a", "", "y", 0)]))

@@ -92,7 +92,7 @@ async fn table_size(
 }
 
 /// The upper bound of what `request` reads and costs with `statements` statements before its
-/// first page (each scans at most the index files of the range).
+/// first page (each scans at most the index and message files of the range).
 pub async fn estimate(
     data: &DataStore,
     request: &SearchRequest,
@@ -104,14 +104,17 @@ pub async fn estimate(
     let (index_files, index_bytes, partitions) =
         table_size(data, Table::Indices, first, last).await?;
     let (_, message_bytes, _) = table_size(data, Table::Messages, first, last).await?;
-    let billed = athena_billed_bytes(index_bytes) * statements;
+    // Each statement reads index files and, for the time of its matches, the key and time
+    // columns of the same hours' message files: at most both tables' bytes.
+    let per_statement = index_bytes + message_bytes;
+    let billed = athena_billed_bytes(per_statement) * statements;
     Ok(Estimate {
         partitions,
         index_files,
         index_bytes,
         message_bytes,
         statements,
-        max_scan_bytes: index_bytes * statements,
+        max_scan_bytes: per_statement * statements,
         max_cost_usd: billed as f64 * DOLLARS_PER_BYTE,
     })
 }

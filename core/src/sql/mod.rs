@@ -5,8 +5,9 @@
 //! A search is made of these statements:
 //!
 //! 1. [`index_sql`]: the index lookup. Every leaf of the query becomes a `SELECT object_id,
-//!    seq, timestamp, dt, tag FROM indices WHERE dt BETWEEN … AND term = …` (module `set`);
-//!    AND, OR and NOT become `INTERSECT`, `UNION` and `EXCEPT`, and the outer `SELECT DISTINCT`
+//!    seq, dt, tag FROM indices WHERE dt BETWEEN … AND term = …` (module `set`); AND, OR and
+//!    NOT become `INTERSECT`, `UNION` and `EXCEPT`. The keys are joined with the same
+//!    partitions of `messages` for their time (`indices` hold none), and `SELECT DISTINCT`
 //!    returns each record once (a term found in two fields of a record, or a record in both a
 //!    merge's inputs and its output while the merger runs), within the exact time range,
 //!    newest first, optionally one window of rows.
@@ -33,7 +34,7 @@ use std::fmt::Write;
 
 use crate::layout::Hour;
 use crate::query::Query;
-use set::{KEY_COLUMNS, SetRenderer};
+use set::SetRenderer;
 
 /// Target SQL engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +196,42 @@ impl SearchScope {
     }
 }
 
+/// Columns of [`index_sql`]'s rows.
+const TIMED_COLUMNS: &str = "object_id, seq, \"timestamp\", dt, tag";
+
+/// The records of the set expression `body`, each once, with their time, within the exact
+/// time range: the keys joined with the same partitions of `messages` (key columns and time
+/// only; the record text is not read). `indices` hold no time (format v2): a per-posting time
+/// was half of the merged index's bytes, where `messages` store one time per record.
+///
+/// The keys of the matches are the join's build side, so the scan of `messages` is probed
+/// with them (dynamic filters) instead of every message of the range being hashed: DataFusion
+/// builds the left side (its join reordering is off, see the embedded engine), Trino the
+/// right one (Athena's advice: the larger table on the left).
+fn timed_matches(
+    body: &str,
+    scope: &SearchScope,
+    tables: &Tables,
+    dialect: Dialect,
+) -> Result<String, SqlError> {
+    let hits = format!("({body}) AS hits");
+    let messages = format!(
+        "(SELECT object_id, seq, \"timestamp\", dt FROM {} WHERE {} AND {}) AS m",
+        tables.messages,
+        scope.partition_filter()?,
+        scope.time_filter(dialect)?,
+    );
+    let (left, right) = match dialect {
+        Dialect::DataFusion => (hits, messages),
+        Dialect::Athena => (messages, hits),
+    };
+    Ok(format!(
+        "SELECT DISTINCT hits.object_id, hits.seq, m.\"timestamp\", hits.dt, hits.tag \
+         FROM {left} JOIN {right} \
+         ON m.dt = hits.dt AND m.object_id = hits.object_id AND m.seq = hits.seq"
+    ))
+}
+
 /// A UTC instant as a timestamp literal both engines compare with the `timestamp` column.
 pub fn timestamp_literal(timestamp_us: i64, dialect: Dialect) -> Result<String, SqlError> {
     let time = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(timestamp_us)
@@ -238,9 +275,9 @@ pub fn index_sql(
     let mut renderer = SetRenderer::new(scope, tables);
     let body = renderer.set(query)?;
     let mut sql = format!(
-        "SELECT DISTINCT {KEY_COLUMNS} FROM ({body}) AS hits WHERE {} \
+        "SELECT {TIMED_COLUMNS} FROM ({}) AS matched \
          ORDER BY \"timestamp\" DESC, object_id, seq",
-        scope.time_filter(dialect)?
+        timed_matches(&body, scope, tables, dialect)?
     );
     match (dialect, window.offset, window.limit) {
         (_, 0, None) => {}
@@ -309,10 +346,8 @@ pub fn summary_sql(
         ),
     };
     Ok(Some(format!(
-        "SELECT tag, {bin} AS bin, COUNT(*) AS n FROM \
-         (SELECT DISTINCT {KEY_COLUMNS} FROM ({body}) AS hits WHERE {time}) AS matched \
-         GROUP BY 1, 2",
-        time = scope.time_filter(dialect)?,
+        "SELECT tag, {bin} AS bin, COUNT(*) AS n FROM ({}) AS matched GROUP BY 1, 2",
+        timed_matches(&body, scope, tables, dialect)?,
     )))
 }
 

@@ -7,8 +7,9 @@ use std::fmt::Write;
 use super::{SearchScope, SqlError, Tables, string_literal};
 use crate::query::{Cidr, CidrLookup, Match, Query};
 
-/// Columns of every leaf and of the set expression.
-pub(super) const KEY_COLUMNS: &str = "object_id, seq, \"timestamp\", dt, tag";
+/// Columns of every leaf and of the set expression: the record's key, its partition and tag
+/// (format v2 `indices` carry no time; the time comes from `messages`, see `timed_matches`).
+pub(super) const KEY_COLUMNS: &str = "object_id, seq, dt, tag";
 
 pub(super) struct SetRenderer<'a> {
     pub(super) scope: &'a SearchScope,

@@ -32,7 +32,9 @@ fn render(query: &Query) -> IndexSql {
 const TIME: &str = "\"timestamp\" >= TIMESTAMP '2024-01-01 00:00:00.000000+00:00' AND \
                     \"timestamp\" < TIMESTAMP '2024-01-01 06:00:00.000000+00:00'";
 
-const LEAF: &str = "SELECT object_id, seq, \"timestamp\", dt, tag FROM \"indices\" \
+const PARTITIONS: &str = "dt >= '2024-01-01-00' AND dt <= '2024-01-01-05'";
+
+const LEAF: &str = "SELECT object_id, seq, dt, tag FROM \"indices\" \
                     WHERE dt >= '2024-01-01-00' AND dt <= '2024-01-01-05'";
 
 #[test]
@@ -58,8 +60,13 @@ fn a_term_is_one_select() {
     assert_eq!(
         sql.sql,
         format!(
-            "SELECT DISTINCT object_id, seq, \"timestamp\", dt, tag FROM ({LEAF} AND term = '10.1.2.3') AS hits \
-             WHERE {TIME} ORDER BY \"timestamp\" DESC, object_id, seq"
+            "SELECT object_id, seq, \"timestamp\", dt, tag FROM (\
+             SELECT DISTINCT hits.object_id, hits.seq, m.\"timestamp\", hits.dt, hits.tag \
+             FROM ({LEAF} AND term = '10.1.2.3') AS hits \
+             JOIN (SELECT object_id, seq, \"timestamp\", dt FROM \"messages\" \
+             WHERE {PARTITIONS} AND {TIME}) AS m \
+             ON m.dt = hits.dt AND m.object_id = hits.object_id AND m.seq = hits.seq) AS matched \
+             ORDER BY \"timestamp\" DESC, object_id, seq"
         )
     );
 }

@@ -214,8 +214,8 @@ pub struct FieldCount {
 }
 
 /// What a search would cost before it runs: an upper bound from the sizes of the files of
-/// the partitions in its range (the index lookup reads at most these; pages read a few
-/// messages more).
+/// the partitions in its range (the index lookup reads at most these: the index files, and
+/// the key and time columns of the message files; pages read a few messages more).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Estimate {
     /// Hourly partitions in the range that hold index files.
@@ -224,7 +224,8 @@ pub struct Estimate {
     pub index_files: u64,
     /// Bytes of the index files in the range.
     pub index_bytes: u64,
-    /// Bytes of the message files in the range (read only for the pages shown).
+    /// Bytes of the message files in the range (their key and time columns are read for the
+    /// time of each match, the text only for the pages shown).
     pub message_bytes: u64,
     /// Statements the search runs before its first page.
     pub statements: u64,

@@ -145,6 +145,13 @@ impl EmbeddedEngine {
             // index of most files in the same request.
             parquet.metadata_size_hint = Some(FOOTER_READ_BYTES);
         }
+        // Joins run in the order the SQL writes them: the matching keys (`hits`) first, as
+        // the hash join's build side, so the `messages` scan of the time join is probed with
+        // a dynamic filter of those keys and reads only their pages. With reordering on,
+        // DataFusion's estimates (indices rows × a default selectivity) made the hour's every
+        // message the build side: `GetObject` over 168 merged hours built 487,700 rows and took
+        // 654 ms in the engine; in this order it builds 3,425 and took 388 ms.
+        config.options_mut().optimizer.join_reordering = false;
         // No cached file listings: the merger replaces files, and a statement retried after a
         // file vanished must list again.
         let runtime = RuntimeEnvBuilder::new()

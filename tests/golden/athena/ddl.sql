@@ -2,7 +2,6 @@ CREATE DATABASE IF NOT EXISTS `minerva`;
 
 CREATE EXTERNAL TABLE IF NOT EXISTS `minerva`.`indices` (
   `tag` string,
-  `timestamp` timestamp,
   `field` string,
   `term` string,
   `object_id` string,
@@ -20,7 +19,7 @@ TBLPROPERTIES (
   'projection.dt.interval.unit' = 'HOURS',
   'storage.location.template' = 's3://minerva-index/prod/indices/dt=${dt}/',
   'parquet.compression' = 'ZSTD',
-  'minerva.format_version' = '1'
+  'minerva.format_version' = '2'
 );
 
 CREATE EXTERNAL TABLE IF NOT EXISTS `minerva`.`messages` (
@@ -44,5 +43,5 @@ TBLPROPERTIES (
   'projection.dt.interval.unit' = 'HOURS',
   'storage.location.template' = 's3://minerva-index/prod/messages/dt=${dt}/',
   'parquet.compression' = 'ZSTD',
-  'minerva.format_version' = '1'
+  'minerva.format_version' = '2'
 );

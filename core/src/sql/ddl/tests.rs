@@ -35,7 +35,6 @@ fn every_column_with_its_type() {
         columns(&indices),
         pairs(&[
             ("tag", "string"),
-            ("timestamp", "timestamp"),
             ("field", "string"),
             ("term", "string"),
             ("object_id", "string"),

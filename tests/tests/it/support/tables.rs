@@ -32,7 +32,6 @@ pub struct IndexRow {
     /// Path of the file relative to the data folder.
     pub file: String,
     pub tag: String,
-    pub timestamp: i64,
     pub field: String,
     pub term: String,
     pub object_id: String,
@@ -140,11 +139,11 @@ pub fn read_indices(data: &Path) -> Vec<IndexRow> {
         .filter(|f| f.starts_with("indices/"))
     {
         for batch in batches(&data.join(&file)) {
-            let (tag, ts, field) = (
-                strings(&batch, "tag"),
-                times(&batch),
-                strings(&batch, "field"),
+            assert!(
+                batch.column_by_name("timestamp").is_none(),
+                "format v2 indices hold no time"
             );
+            let (tag, field) = (strings(&batch, "tag"), strings(&batch, "field"));
             let (term, id, seq) = (
                 strings(&batch, "term"),
                 strings(&batch, "object_id"),
@@ -154,7 +153,6 @@ pub fn read_indices(data: &Path) -> Vec<IndexRow> {
                 out.push(IndexRow {
                     file: file.clone(),
                     tag: tag[i].clone(),
-                    timestamp: ts[i],
                     field: field[i].clone(),
                     term: term[i].clone(),
                     object_id: id[i].clone(),
@@ -168,7 +166,7 @@ pub fn read_indices(data: &Path) -> Vec<IndexRow> {
 
 /// Invariants of any data folder: only `{table}/dt=…/{id}-NNNN.parquet` files, in pairs; each
 /// row in the folder of its own hour; every index row points at a stored message with the same
-/// tag and time; no (object, seq) stored twice.
+/// tag in the same hour; no (object, seq) stored twice.
 pub fn check_consistency(messages: &[MessageRow], indices: &[IndexRow], files: &[String]) {
     for file in files {
         let parts: Vec<&str> = file.split('/').collect();
@@ -224,11 +222,7 @@ pub fn check_consistency(messages: &[MessageRow], indices: &[IndexRow], files: &
         let m = by_key
             .get(&(r.object_id.as_str(), r.seq))
             .unwrap_or_else(|| panic!("index row {r:?} points at no message"));
-        assert_eq!(
-            (&r.tag, r.timestamp),
-            (&m.tag, m.timestamp),
-            "index row {r:?}"
-        );
+        assert_eq!(r.tag, m.tag, "index row {r:?}");
         assert_eq!(folder_dt(&r.file), folder_dt(&m.file), "index row {r:?}");
         assert!(!r.term.is_empty() && r.term.len() <= minerva_core::tokenizer::MAX_TOKEN_BYTES);
     }
