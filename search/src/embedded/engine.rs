@@ -84,7 +84,15 @@ fn add_scan_metrics(plan: &dyn ExecutionPlan, out: &mut ScanMetrics) {
 }
 
 /// Runs of one statement when files vanish under it (see [`EmbeddedEngine::run_with_metrics`]).
-const MAX_ATTEMPTS: u32 = 4;
+const MAX_ATTEMPTS: u32 = 8;
+
+/// The pause before run `attempt + 1`: 50 ms, doubling (6.35 s in all before the last run).
+/// A merger deletes a batch's inputs in a burst after committing its output; retrying at once
+/// can land in the same burst. Seen with two merges running beside a search that reads both
+/// tables (the time join): four runs back to back each met a different vanished file.
+fn retry_delay(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(25 << attempt.min(MAX_ATTEMPTS))
+}
 
 /// True when `error` comes from an object that no longer exists.
 fn is_not_found(error: &DataFusionError) -> bool {
@@ -232,6 +240,7 @@ impl EmbeddedEngine {
             match self.run_once(sql).await {
                 Err(e) if attempt < MAX_ATTEMPTS && is_not_found(&e) => {
                     tracing::debug!(attempt, error = %e, "a file vanished during a search; retrying");
+                    tokio::time::sleep(retry_delay(attempt)).await;
                     attempt += 1;
                 }
                 result => return result.map_err(engine_error),
