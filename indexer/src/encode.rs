@@ -29,12 +29,6 @@ fn metadata(obj: ObjectColumns<'_>) -> Vec<KeyValue> {
     ]
 }
 
-fn chunks(total: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
-    (0..total)
-        .step_by(BATCH_ROWS)
-        .map(move |start| start..(start + BATCH_ROWS).min(total))
-}
-
 /// Encodes both files.
 pub fn encode_part(
     part: &FinishedPartition,
@@ -48,8 +42,8 @@ pub fn encode_part(
             INDEXER_ZSTD_LEVEL,
         )),
     )?;
-    for range in chunks(part.num_records()) {
-        messages.write(&part.messages_batch(range, obj))?;
+    for batch in part.messages_batches(obj, BATCH_ROWS) {
+        messages.write(&batch)?;
     }
     let messages = messages.into_inner()?;
 
@@ -62,8 +56,8 @@ pub fn encode_part(
             INDEXER_ZSTD_LEVEL,
         )),
     )?;
-    for range in chunks(part.num_index_rows()) {
-        indices.write(&part.indices_batch(range, obj))?;
+    for batch in part.indices_batches(obj, BATCH_ROWS) {
+        indices.write(&batch)?;
     }
     let indices = indices.into_inner()?;
     Ok(EncodedPart { messages, indices })
