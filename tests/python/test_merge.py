@@ -46,8 +46,9 @@ def generated(minerva_bin, tmp_path_factory):
     return template, records(template), baseline
 
 
-def search(minerva_bin, data: Path, query: str) -> list:
-    proc = helpers.run_minerva(minerva_bin, ["search", "--output", "jsonl", "--limit", "100000",
+def search(minerva_bin, data: Path, query: str, limit: int = 100000) -> list:
+    """Hits as (object_id, seq, message); `limit` 0 takes the export stream instead of pages."""
+    proc = helpers.run_minerva(minerva_bin, ["search", "--output", "jsonl", "--limit", str(limit),
                                              "--data", str(data), "--", query])
     assert proc.returncode in (0, 1), proc.stderr
     hits = [(h["object_id"], h["seq"], h["message"]) for h in map(json.loads, proc.stdout.splitlines())]
@@ -165,14 +166,15 @@ def test_two_merges_at_once_lose_nothing(minerva_bin, generated, tmp_path):
     procs = [subprocess.Popen([minerva_bin, "merge", "--data", str(data), *run_flags], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for run_flags in (flags, other_flags)]
-    # Search while both run: every answer is complete and shows each record once.
+    # Search while both run, through pages and through the export stream (`--limit 0`): every
+    # answer is complete and shows each record once.
     failures = []
 
     def keep_searching():
         while any(p.poll() is None for p in procs):
-            for query, expected in list(generated[2].items())[:3]:
+            for (query, expected), limit in zip(list(generated[2].items())[:3], (0, 100000, 0)):
                 try:
-                    assert search(minerva_bin, data, query) == expected, query
+                    assert search(minerva_bin, data, query, limit) == expected, (query, limit)
                 except AssertionError as e:  # collected: asserting in a thread would be lost
                     failures.append(str(e))
     searcher = threading.Thread(target=keep_searching)

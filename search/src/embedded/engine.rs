@@ -123,6 +123,75 @@ pub const FOOTER_READ_BYTES: usize = 16 * 1024;
 /// Keys per message fetch statement on the embedded engine.
 const FETCH_BATCH: usize = 512;
 
+/// A statement's stream that reruns the statement when a file vanishes under it (see
+/// [`EmbeddedEngine::stream`]).
+struct Resumable {
+    ctx: SessionContext,
+    sql: String,
+    inner: Option<datafusion::execution::SendableRecordBatchStream>,
+    /// Rows handed out so far.
+    delivered: usize,
+    /// Rows of the current run still to drop: delivered by an earlier run.
+    skip: usize,
+    attempt: u32,
+}
+
+impl Resumable {
+    async fn open(
+        ctx: &SessionContext,
+        sql: &str,
+    ) -> Result<datafusion::execution::SendableRecordBatchStream, DataFusionError> {
+        let plan = ctx.sql(sql).await?.create_physical_plan().await?;
+        execute_stream(plan, ctx.task_ctx())
+    }
+
+    /// The next batch with rows not delivered before, or `None` at the end.
+    async fn next_batch(&mut self) -> Result<Option<RecordBatch>, SearchError> {
+        loop {
+            if self.inner.is_none() {
+                match Self::open(&self.ctx, &self.sql).await {
+                    Ok(inner) => self.inner = Some(inner),
+                    Err(e) => {
+                        self.rerun_or_fail(e).await?;
+                        continue;
+                    }
+                }
+            }
+            let Some(inner) = self.inner.as_mut() else {
+                continue;
+            };
+            match inner.next().await {
+                None => return Ok(None),
+                Some(Ok(batch)) => {
+                    let dropped = self.skip.min(batch.num_rows());
+                    self.skip -= dropped;
+                    if dropped < batch.num_rows() {
+                        let batch = batch.slice(dropped, batch.num_rows() - dropped);
+                        self.delivered += batch.num_rows();
+                        return Ok(Some(batch));
+                    }
+                }
+                Some(Err(e)) => self.rerun_or_fail(e).await?,
+            }
+        }
+    }
+
+    /// After a vanished file: waits, then sets up a rerun that skips the rows delivered.
+    /// Any other error, or too many reruns, ends the stream with the error.
+    async fn rerun_or_fail(&mut self, error: DataFusionError) -> Result<(), SearchError> {
+        if self.attempt >= MAX_ATTEMPTS || !is_not_found(&error) {
+            return Err(engine_error(error));
+        }
+        tracing::debug!(attempt = self.attempt, error = %error,
+            "a file vanished during a streamed search; rerunning");
+        tokio::time::sleep(retry_delay(self.attempt)).await;
+        self.attempt += 1;
+        self.inner = None;
+        self.skip = self.delivered;
+        Ok(())
+    }
+}
+
 /// Turns an engine error into the backend-neutral one.
 fn engine_error(error: DataFusionError) -> SearchError {
     SearchError::Engine(error.to_string())
@@ -209,21 +278,37 @@ impl EmbeddedEngine {
 
     /// Runs one statement and streams its rows in batches (memory bounded by the plan, not by
     /// the result).
+    ///
+    /// When a file vanishes under the stream (a merge deleted an input it had merged), the
+    /// statement is run again on a fresh listing, as [`Self::run_with_metrics`] does, and the
+    /// rows already delivered are skipped. That is exact only for a statement whose rows are in
+    /// a total order, as the index lookup's are (newest first, then object and record): the
+    /// merged file holds the same rows, so the rerun yields them in the same order.
     pub async fn stream(
         &self,
         sql: &str,
     ) -> Result<futures::stream::BoxStream<'static, Result<Rows, SearchError>>, SearchError> {
-        let frame = self.ctx.sql(sql).await.map_err(engine_error)?;
-        let plan = frame.create_physical_plan().await.map_err(engine_error)?;
-        let stream = execute_stream(plan, self.ctx.task_ctx()).map_err(engine_error)?;
-        Ok(stream
-            .map(|batch| {
-                let batch = batch.map_err(engine_error)?;
-                let mut rows = Rows::default();
-                batch_rows(&batch, &mut rows.rows)?;
-                Ok(rows)
-            })
-            .boxed())
+        let state = Resumable {
+            ctx: self.ctx.clone(),
+            sql: sql.to_owned(),
+            inner: None,
+            delivered: 0,
+            skip: 0,
+            attempt: 1,
+        };
+        Ok(futures::stream::unfold(Some(state), |state| async move {
+            let mut state = state?;
+            match state.next_batch().await {
+                Ok(Some(batch)) => {
+                    let mut rows = Rows::default();
+                    let rows = batch_rows(&batch, &mut rows.rows).map(|()| rows);
+                    Some((rows, Some(state)))
+                }
+                Ok(None) => None,
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+        .boxed())
     }
 
     /// Runs one statement and also reports what its Parquet scans pruned.
