@@ -22,11 +22,11 @@ use url::Url;
 use async_trait::async_trait;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
-use datafusion::physical_plan::execute_stream;
 use futures::StreamExt;
 use minerva_core::sql::{Dialect, Tables};
 
 use super::counting::{CountingStore, ReadCounters};
+use super::resume;
 use crate::backend::{ReadStats, SearchError};
 use crate::sql_engine::{Cell, Rows, SqlEngine};
 
@@ -84,18 +84,18 @@ fn add_scan_metrics(plan: &dyn ExecutionPlan, out: &mut ScanMetrics) {
 }
 
 /// Runs of one statement when files vanish under it (see [`EmbeddedEngine::run_with_metrics`]).
-const MAX_ATTEMPTS: u32 = 8;
+pub(super) const MAX_ATTEMPTS: u32 = 8;
 
 /// The pause before run `attempt + 1`: 50 ms, doubling (6.35 s in all before the last run).
 /// A merger deletes a batch's inputs in a burst after committing its output; retrying at once
 /// can land in the same burst. Seen with two merges running beside a search that reads both
 /// tables (the time join): four runs back to back each met a different vanished file.
-fn retry_delay(attempt: u32) -> std::time::Duration {
+pub(super) fn retry_delay(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(25 << attempt.min(MAX_ATTEMPTS))
 }
 
 /// True when `error` comes from an object that no longer exists.
-fn is_not_found(error: &DataFusionError) -> bool {
+pub(super) fn is_not_found(error: &DataFusionError) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
         if let Some(object_store::Error::NotFound { .. }) = e.downcast_ref::<object_store::Error>()
@@ -123,77 +123,8 @@ pub const FOOTER_READ_BYTES: usize = 16 * 1024;
 /// Keys per message fetch statement on the embedded engine.
 const FETCH_BATCH: usize = 512;
 
-/// A statement's stream that reruns the statement when a file vanishes under it (see
-/// [`EmbeddedEngine::stream`]).
-struct Resumable {
-    ctx: SessionContext,
-    sql: String,
-    inner: Option<datafusion::execution::SendableRecordBatchStream>,
-    /// Rows handed out so far.
-    delivered: usize,
-    /// Rows of the current run still to drop: delivered by an earlier run.
-    skip: usize,
-    attempt: u32,
-}
-
-impl Resumable {
-    async fn open(
-        ctx: &SessionContext,
-        sql: &str,
-    ) -> Result<datafusion::execution::SendableRecordBatchStream, DataFusionError> {
-        let plan = ctx.sql(sql).await?.create_physical_plan().await?;
-        execute_stream(plan, ctx.task_ctx())
-    }
-
-    /// The next batch with rows not delivered before, or `None` at the end.
-    async fn next_batch(&mut self) -> Result<Option<RecordBatch>, SearchError> {
-        loop {
-            if self.inner.is_none() {
-                match Self::open(&self.ctx, &self.sql).await {
-                    Ok(inner) => self.inner = Some(inner),
-                    Err(e) => {
-                        self.rerun_or_fail(e).await?;
-                        continue;
-                    }
-                }
-            }
-            let Some(inner) = self.inner.as_mut() else {
-                continue;
-            };
-            match inner.next().await {
-                None => return Ok(None),
-                Some(Ok(batch)) => {
-                    let dropped = self.skip.min(batch.num_rows());
-                    self.skip -= dropped;
-                    if dropped < batch.num_rows() {
-                        let batch = batch.slice(dropped, batch.num_rows() - dropped);
-                        self.delivered += batch.num_rows();
-                        return Ok(Some(batch));
-                    }
-                }
-                Some(Err(e)) => self.rerun_or_fail(e).await?,
-            }
-        }
-    }
-
-    /// After a vanished file: waits, then sets up a rerun that skips the rows delivered.
-    /// Any other error, or too many reruns, ends the stream with the error.
-    async fn rerun_or_fail(&mut self, error: DataFusionError) -> Result<(), SearchError> {
-        if self.attempt >= MAX_ATTEMPTS || !is_not_found(&error) {
-            return Err(engine_error(error));
-        }
-        tracing::debug!(attempt = self.attempt, error = %error,
-            "a file vanished during a streamed search; rerunning");
-        tokio::time::sleep(retry_delay(self.attempt)).await;
-        self.attempt += 1;
-        self.inner = None;
-        self.skip = self.delivered;
-        Ok(())
-    }
-}
-
 /// Turns an engine error into the backend-neutral one.
-fn engine_error(error: DataFusionError) -> SearchError {
+pub(super) fn engine_error(error: DataFusionError) -> SearchError {
     SearchError::Engine(error.to_string())
 }
 
@@ -288,27 +219,13 @@ impl EmbeddedEngine {
         &self,
         sql: &str,
     ) -> Result<futures::stream::BoxStream<'static, Result<Rows, SearchError>>, SearchError> {
-        let state = Resumable {
-            ctx: self.ctx.clone(),
-            sql: sql.to_owned(),
-            inner: None,
-            delivered: 0,
-            skip: 0,
-            attempt: 1,
-        };
-        Ok(futures::stream::unfold(Some(state), |state| async move {
-            let mut state = state?;
-            match state.next_batch().await {
-                Ok(Some(batch)) => {
-                    let mut rows = Rows::default();
-                    let rows = batch_rows(&batch, &mut rows.rows).map(|()| rows);
-                    Some((rows, Some(state)))
-                }
-                Ok(None) => None,
-                Err(e) => Some((Err(e), None)),
-            }
-        })
-        .boxed())
+        Ok(resume::stream_batches(self.ctx.clone(), sql.to_owned())
+            .map(|batch| {
+                let mut rows = Rows::default();
+                batch_rows(&batch?, &mut rows.rows)?;
+                Ok(rows)
+            })
+            .boxed())
     }
 
     /// Runs one statement and also reports what its Parquet scans pruned.

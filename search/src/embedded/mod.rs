@@ -5,6 +5,7 @@
 mod backend;
 pub mod counting;
 mod engine;
+mod resume;
 
 pub use backend::{EmbeddedBackend, EmbeddedLimits};
 pub use engine::{EmbeddedEngine, FOOTER_READ_BYTES, ScanMetrics};
