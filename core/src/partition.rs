@@ -62,7 +62,7 @@ impl Interner {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct IndexRow {
     term: u32,
     field: u32,
@@ -208,6 +208,7 @@ impl PartitionBuffer {
 /// term seen under more than one field needs its (short) run sorted again, stably, by field.
 /// Measured on generated logs this replaced a comparison sort that took 7 % of indexing.
 fn sort_rows(rows: &[IndexRow], distinct_terms: usize) -> Vec<IndexRow> {
+    debug_assert!(rows.windows(2).all(|pair| pair[0].record <= pair[1].record));
     let mut starts = vec![0usize; distinct_terms + 1];
     for row in rows {
         starts[row.term as usize + 1] += 1;
@@ -216,12 +217,7 @@ fn sort_rows(rows: &[IndexRow], distinct_terms: usize) -> Vec<IndexRow> {
         starts[i] += starts[i - 1];
     }
     let mut next = starts.clone();
-    let placeholder = IndexRow {
-        term: 0,
-        field: 0,
-        record: 0,
-    };
-    let mut sorted = vec![placeholder; rows.len()];
+    let mut sorted = vec![IndexRow::default(); rows.len()];
     for &row in rows {
         let slot = &mut next[row.term as usize];
         sorted[*slot] = row;
