@@ -62,11 +62,16 @@ impl Interner {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct IndexRow {
-    term: u32,
-    field: u32,
-    record: u32,
+/// One `indices` row while it waits: after [`PartitionBuffer::finish`] `term` and `field` are
+/// ranks (the position of the string in byte-wise order) and `record` indexes the records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexRow {
+    /// Term id (a rank once finished).
+    pub term: u32,
+    /// Field id (a rank once finished).
+    pub field: u32,
+    /// Record number, in the order records were added.
+    pub record: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -252,6 +257,31 @@ impl FinishedPartition {
     /// Number of records.
     pub fn num_records(&self) -> usize {
         self.buffer.records.len()
+    }
+
+    /// The `indices` rows in their sorted order: by term rank, field rank, record.
+    pub fn sorted_rows(&self) -> &[IndexRow] {
+        &self.buffer.rows
+    }
+
+    /// The term of rank `rank`; ranks follow byte-wise order.
+    pub fn term(&self, rank: u32) -> &str {
+        &self.buffer.terms.strings[rank as usize]
+    }
+
+    /// The field name of rank `rank`; ranks follow byte-wise order.
+    pub fn field(&self, rank: u32) -> &str {
+        &self.buffer.fields.strings[rank as usize]
+    }
+
+    /// Number of distinct field names.
+    pub fn num_fields(&self) -> usize {
+        self.buffer.fields.strings.len()
+    }
+
+    /// The `seq` of record `record`.
+    pub fn seq(&self, record: u32) -> i64 {
+        self.buffer.records[record as usize].seq
     }
 
     /// First and last record timestamps (microseconds), if any.

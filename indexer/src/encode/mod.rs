@@ -1,10 +1,14 @@
 //! Encodes a finished partition into the bytes of one `messages` and one `indices` file.
 
+mod indices;
+#[cfg(test)]
+mod tests;
+mod values;
+
+use indices::encode_indices;
+
 use minerva_core::partition::{FinishedPartition, ObjectColumns};
-use minerva_core::schema::{
-    INDEXER_ZSTD_LEVEL, indices_schema, indices_writer_properties, messages_schema,
-    messages_writer_properties,
-};
+use minerva_core::schema::{INDEXER_ZSTD_LEVEL, messages_schema, messages_writer_properties};
 use parquet::arrow::ArrowWriter;
 use parquet::file::metadata::KeyValue;
 
@@ -47,18 +51,12 @@ pub fn encode_part(
     }
     let messages = messages.into_inner()?;
 
-    let mut indices = ArrowWriter::try_new(
-        Vec::new(),
-        indices_schema(),
-        Some(indices_writer_properties(
-            part.distinct_terms(),
-            metadata(obj),
-            INDEXER_ZSTD_LEVEL,
-        )),
+    let indices = encode_indices(
+        part,
+        obj.tag,
+        obj.object_id,
+        metadata(obj),
+        INDEXER_ZSTD_LEVEL,
     )?;
-    for batch in part.indices_batches(obj, BATCH_ROWS) {
-        indices.write(&batch)?;
-    }
-    let indices = indices.into_inner()?;
     Ok(EncodedPart { messages, indices })
 }
