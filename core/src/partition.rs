@@ -92,6 +92,11 @@ pub struct PartitionBuffer {
     records: Vec<RecordMeta>,
     message_bytes: Vec<u8>,
     open_record_rows: usize,
+    /// Per term id: the (epoch, field) it was last added with, so a repeated (field, term)
+    /// pair of the open record is dropped on arrival instead of by sorting the record's rows.
+    last_added: Vec<(u32, u32)>,
+    /// Changes with every record and every discard (starts at 1: 0 marks "never added").
+    epoch: u32,
 }
 
 impl PartitionBuffer {
@@ -114,6 +119,16 @@ impl PartitionBuffer {
             utf8,
         });
         self.open_record_rows = self.rows.len();
+        self.next_epoch();
+    }
+
+    fn next_epoch(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            // After 2^32 records: forget every stamp rather than confuse an old one.
+            self.last_added.fill((0, 0));
+            self.epoch = 1;
+        }
     }
 
     /// Adds one (field, term) pair to the current record.
@@ -129,11 +144,27 @@ impl PartitionBuffer {
         self.fields.intern(field)
     }
 
-    /// Adds one term to the current record under a field from [`Self::field_id`].
+    /// Adds one term to the current record under a field from [`Self::field_id`]; a (field,
+    /// term) pair the record already has is not added again.
     #[inline]
     pub fn add_term_in_field(&mut self, field: u32, term: &str) {
         let record = (self.records.len() - 1) as u32;
         let term = self.terms.intern(term);
+        if term as usize == self.last_added.len() {
+            self.last_added.push((0, 0));
+        }
+        let last = &mut self.last_added[term as usize];
+        if last.0 == self.epoch {
+            if last.1 == field {
+                return;
+            }
+            // The term is in this record under another field: rare, so look the pair up.
+            let open = &self.rows[self.open_record_rows..];
+            if open.iter().any(|r| r.term == term && r.field == field) {
+                return;
+            }
+        }
+        *last = (self.epoch, field);
         self.rows.push(IndexRow {
             term,
             field,
@@ -144,23 +175,11 @@ impl PartitionBuffer {
     /// Drops the terms added since [`Self::begin_record`] (the record keeps its message).
     pub fn discard_terms(&mut self) {
         self.rows.truncate(self.open_record_rows);
+        self.next_epoch();
     }
 
-    /// Ends the current record: removes duplicate (field, term) pairs.
+    /// Ends the current record.
     pub fn end_record(&mut self) {
-        let rows = &mut self.rows[self.open_record_rows..];
-        if rows.len() > 1 {
-            rows.sort_unstable_by_key(|r| (r.term, r.field));
-            let mut write = 1;
-            for read in 1..rows.len() {
-                let (prev, cur) = (rows[write - 1], rows[read]);
-                if (prev.term, prev.field) != (cur.term, cur.field) {
-                    rows[write] = cur;
-                    write += 1;
-                }
-            }
-            self.rows.truncate(self.open_record_rows + write);
-        }
         self.open_record_rows = self.rows.len();
     }
 
@@ -191,6 +210,7 @@ impl PartitionBuffer {
         self.message_bytes.capacity()
             + self.rows.capacity() * std::mem::size_of::<IndexRow>()
             + self.records.capacity() * std::mem::size_of::<RecordMeta>()
+            + self.last_added.capacity() * std::mem::size_of::<(u32, u32)>()
             + self.terms.bytes
             + self.fields.bytes
     }
@@ -493,5 +513,46 @@ mod tests {
         buffer.end_record();
         assert_eq!(buffer.num_records(), 1);
         assert_eq!(buffer.num_index_rows(), 1);
+    }
+
+    #[test]
+    fn repeated_pairs_are_dropped_per_record_and_kept_after_a_discard() {
+        let pairs = |buffer: PartitionBuffer| {
+            let finished = buffer.finish();
+            finished
+                .sorted_rows()
+                .iter()
+                .map(|r| {
+                    (
+                        finished.field(r.field).to_owned(),
+                        finished.term(r.term).to_owned(),
+                        r.record,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut buffer = PartitionBuffer::new();
+        buffer.begin_record(0, 0, b"", true);
+        for (field, term) in [("a", "x"), ("b", "x"), ("a", "x"), ("b", "x"), ("a", "y")] {
+            buffer.add_term(field, term);
+        }
+        buffer.end_record();
+        buffer.begin_record(1, 0, b"", true);
+        buffer.add_term("a", "x");
+        buffer.discard_terms();
+        // The same pair again, after its first addition was discarded: still added.
+        buffer.add_term("a", "x");
+        buffer.add_term("a", "x");
+        buffer.end_record();
+        let own = |f: &str, t: &str, r| (f.to_owned(), t.to_owned(), r);
+        assert_eq!(
+            pairs(buffer),
+            [
+                own("a", "x", 0),
+                own("a", "x", 1),
+                own("b", "x", 0),
+                own("a", "y", 0)
+            ]
+        );
     }
 }
