@@ -57,6 +57,36 @@ pub fn is_hard_delimiter(b: u8) -> bool {
     HARD_DELIMITER[b as usize]
 }
 
+/// Byte classes gathered while a chunk is scanned, so a plain word (the common case) is
+/// emitted without scanning it again for `:`, `.`, non-ASCII bytes or upper case.
+const DELIMITER: u8 = 1;
+const COLON: u8 = 2;
+const DOT: u8 = 4;
+const NON_ASCII: u8 = 8;
+const UPPER: u8 = 16;
+
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = if HARD_DELIMITER[b] {
+            DELIMITER
+        } else if b == b':' as usize {
+            COLON
+        } else if b == b'.' as usize {
+            DOT
+        } else if b >= 0x80 {
+            NON_ASCII
+        } else if b >= b'A' as usize && b <= b'Z' as usize {
+            UPPER
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
 /// A reusable tokenizer: holds a scratch buffer so producing tokens does not allocate.
 #[derive(Debug, Default)]
 pub struct Tokenizer {
@@ -78,12 +108,25 @@ impl Tokenizer {
                 i += 1;
             }
             let start = i;
-            while i < bytes.len() && !is_hard_delimiter(bytes[i]) {
+            let mut classes = 0u8;
+            while i < bytes.len() {
+                let class = BYTE_CLASS[bytes[i] as usize];
+                if class == DELIMITER {
+                    break;
+                }
+                classes |= class;
                 i += 1;
             }
-            if start < i {
-                // Delimiters are ASCII, so `start..i` lies on character boundaries.
-                self.chunk(&text[start..i], emit);
+            if start == i {
+                continue;
+            }
+            // Delimiters are ASCII, so `start..i` lies on character boundaries.
+            let chunk = &text[start..i];
+            if classes & (COLON | DOT | NON_ASCII) == 0 {
+                // A plain ASCII word: what `chunk` would reach through `dotted` and `word`.
+                self.emit_ascii(cap(chunk), classes & UPPER != 0, emit);
+            } else {
+                self.chunk(chunk, emit);
             }
         }
     }
@@ -196,7 +239,15 @@ impl Tokenizer {
 
     fn emit_word_ascii(&mut self, word: &str, emit: &mut impl FnMut(&str)) {
         let word = cap(word);
-        if word.bytes().any(|b| b.is_ascii_uppercase()) {
+        let upper = word.bytes().any(|b| b.is_ascii_uppercase());
+        self.emit_ascii(word, upper, emit);
+    }
+
+    /// Emits an ASCII word of at most [`MAX_TOKEN_BYTES`], lowercased when `upper` (it may
+    /// hold upper case).
+    #[inline]
+    fn emit_ascii(&mut self, word: &str, upper: bool, emit: &mut impl FnMut(&str)) {
+        if upper {
             self.lower.clear();
             self.lower.push_str(word);
             self.lower.make_ascii_lowercase();

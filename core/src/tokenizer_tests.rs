@@ -170,3 +170,27 @@ proptest! {
         prop_assert!(!t(&before).contains(&ip));
     }
 }
+
+/// Every chunk between hard delimiters through the general path (`Tokenizer::chunk`), as
+/// `tokenize` did before plain words took a shortcut.
+fn through_general_path(text: &str) -> Vec<String> {
+    let mut tokenizer = Tokenizer::new();
+    let mut out = Vec::new();
+    for chunk in text.split(is_hard_delimiter_char).filter(|c| !c.is_empty()) {
+        tokenizer.chunk(chunk, &mut |token| out.push(token.to_owned()));
+    }
+    out
+}
+
+fn is_hard_delimiter_char(c: char) -> bool {
+    c.is_ascii() && is_hard_delimiter(c as u8)
+}
+
+proptest! {
+    #[test]
+    fn plain_word_shortcut_agrees_with_the_general_path(
+        text in "([a-zA-Z0-9_$-]{1,140}|[ .:@=,]|10\\.1\\.2\\.3|ÉTÉ|::1|\\PC{1,4}){0,30}"
+    ) {
+        prop_assert_eq!(t(&text), through_general_path(&text));
+    }
+}
