@@ -48,15 +48,25 @@ impl Interner {
     /// old id. The lookup map is dropped: no string can be added afterwards.
     fn sort_into_ranks(&mut self) -> Vec<u32> {
         self.ids = FxHashMap::default();
-        let mut order: Vec<u32> = (0..self.strings.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| self.strings[a as usize].cmp(&self.strings[b as usize]));
+        // Sorted by the first 8 bytes as an integer, then by the whole string on a tie: most
+        // comparisons are then of two integers in the vector, not of two strings on the heap.
+        let mut order: Vec<(u64, u32)> = self
+            .strings
+            .iter()
+            .enumerate()
+            .map(|(id, s)| (leading_bytes(s), id as u32))
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| self.strings[a.1 as usize].cmp(&self.strings[b.1 as usize]))
+        });
         let mut ranks = vec![0u32; order.len()];
-        for (rank, &id) in order.iter().enumerate() {
+        for (rank, &(_, id)) in order.iter().enumerate() {
             ranks[id as usize] = rank as u32;
         }
         self.strings = order
             .iter()
-            .map(|&id| self.strings[id as usize].clone())
+            .map(|&(_, id)| self.strings[id as usize].clone())
             .collect();
         ranks
     }
@@ -72,6 +82,16 @@ pub struct IndexRow {
     pub field: u32,
     /// Record number, in the order records were added.
     pub record: u32,
+}
+
+/// The first 8 bytes of `s` as a big-endian integer, zero-padded: ordered as the strings are
+/// whenever the integers differ (a zero pad sorts a prefix before its extensions).
+#[inline]
+fn leading_bytes(s: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = s.len().min(8);
+    bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -501,6 +521,39 @@ mod tests {
             .map(|r| (r.term, r.field, r.record))
             .collect();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn ranks_follow_byte_order_across_shared_prefixes() {
+        let words = [
+            "10.1.2.30",
+            "10.1.2.3",
+            "10.1.2.",
+            "",
+            "a",
+            "ab",
+            "ab\0",
+            "ab\0x",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgg",
+            "é",
+            "e\u{301}",
+            "日本",
+            "ÿ",
+            "\u{7f}",
+            "zzzzzzzzzzzz",
+        ];
+        let mut interner = Interner::default();
+        let ids: Vec<u32> = words.iter().map(|w| interner.intern(w)).collect();
+        let ranks = interner.sort_into_ranks();
+        let mut sorted = words.to_vec();
+        sorted.sort_unstable();
+        let strings: Vec<&str> = interner.strings.iter().map(|s| &**s).collect();
+        assert_eq!(strings, sorted);
+        for (word, id) in words.iter().zip(ids) {
+            assert_eq!(&*interner.strings[ranks[id as usize] as usize], *word);
+        }
     }
 
     #[test]
