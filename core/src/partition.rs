@@ -94,6 +94,19 @@ fn leading_bytes(s: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
+/// One record of a finished partition: a `messages` row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// Position in the source object.
+    pub seq: i64,
+    /// Time, microseconds since the epoch.
+    pub timestamp_us: i64,
+    /// The original bytes.
+    pub message: &'a [u8],
+    /// Whether `message` is valid UTF-8.
+    pub utf8: bool,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct RecordMeta {
     seq: i64,
@@ -322,6 +335,17 @@ impl FinishedPartition {
     /// The `seq` of record `record`.
     pub fn seq(&self, record: u32) -> i64 {
         self.buffer.records[record as usize].seq
+    }
+
+    /// The records in the order they were added (`seq` order): the `messages` rows.
+    pub fn records(&self) -> impl ExactSizeIterator<Item = Record<'_>> + '_ {
+        let b = &self.buffer;
+        b.records.iter().map(|r| Record {
+            seq: r.seq,
+            timestamp_us: r.timestamp_us,
+            message: &b.message_bytes[r.start..r.end],
+            utf8: r.utf8,
+        })
     }
 
     /// First and last record timestamps (microseconds), if any.

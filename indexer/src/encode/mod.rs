@@ -1,21 +1,20 @@
 //! Encodes a finished partition into the bytes of one `messages` and one `indices` file.
 
+mod chunk;
 mod indices;
+mod messages;
 #[cfg(test)]
 mod tests;
 mod values;
 
 use indices::encode_indices;
+use messages::encode_messages;
 
 use minerva_core::partition::{FinishedPartition, ObjectColumns};
-use minerva_core::schema::{INDEXER_ZSTD_LEVEL, messages_schema, messages_writer_properties};
-use parquet::arrow::ArrowWriter;
+use minerva_core::schema::INDEXER_ZSTD_LEVEL;
 use parquet::file::metadata::KeyValue;
 
 use crate::error::IndexError;
-
-/// Rows per Arrow batch handed to the Parquet writer (bounds the transient memory).
-const BATCH_ROWS: usize = 64 * 1024;
 
 /// The two encoded files of one partition part.
 #[derive(Debug)]
@@ -38,19 +37,7 @@ pub fn encode_part(
     part: &FinishedPartition,
     obj: ObjectColumns<'_>,
 ) -> Result<EncodedPart, IndexError> {
-    let mut messages = ArrowWriter::try_new(
-        Vec::new(),
-        messages_schema(),
-        Some(messages_writer_properties(
-            metadata(obj),
-            INDEXER_ZSTD_LEVEL,
-        )),
-    )?;
-    for batch in part.messages_batches(obj, BATCH_ROWS) {
-        messages.write(&batch)?;
-    }
-    let messages = messages.into_inner()?;
-
+    let messages = encode_messages(part, obj, metadata(obj), INDEXER_ZSTD_LEVEL)?;
     let indices = encode_indices(
         part,
         obj.tag,
