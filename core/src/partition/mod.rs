@@ -8,9 +8,12 @@ use std::sync::Arc;
 
 use arrow_array::builder::{BinaryBuilder, StringBuilder};
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
-use rustc_hash::FxHashMap;
 
 use crate::schema::{indices_schema, messages_schema};
+
+mod interner;
+
+use interner::Interner;
 
 /// Per-object constants written into every row.
 #[derive(Debug, Clone, Copy)]
@@ -23,55 +26,6 @@ pub struct ObjectColumns<'a> {
     pub source: &'a str,
 }
 
-#[derive(Debug, Default)]
-struct Interner {
-    ids: FxHashMap<Arc<str>, u32>,
-    strings: Vec<Arc<str>>,
-    bytes: usize,
-}
-
-impl Interner {
-    #[inline]
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = u32::try_from(self.strings.len()).expect("fewer than 2^32 distinct strings");
-        let shared: Arc<str> = Arc::from(s);
-        self.strings.push(shared.clone());
-        self.ids.insert(shared, id);
-        self.bytes += s.len() + 64;
-        id
-    }
-
-    /// Sorts the strings byte-wise so that an id equals its rank; returns the new id of every
-    /// old id. The lookup map is dropped: no string can be added afterwards.
-    fn sort_into_ranks(&mut self) -> Vec<u32> {
-        self.ids = FxHashMap::default();
-        // Sorted by the first 8 bytes as an integer, then by the whole string on a tie: most
-        // comparisons are then of two integers in the vector, not of two strings on the heap.
-        let mut order: Vec<(u64, u32)> = self
-            .strings
-            .iter()
-            .enumerate()
-            .map(|(id, s)| (leading_bytes(s), id as u32))
-            .collect();
-        order.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| self.strings[a.1 as usize].cmp(&self.strings[b.1 as usize]))
-        });
-        let mut ranks = vec![0u32; order.len()];
-        for (rank, &(_, id)) in order.iter().enumerate() {
-            ranks[id as usize] = rank as u32;
-        }
-        self.strings = order
-            .iter()
-            .map(|&(_, id)| self.strings[id as usize].clone())
-            .collect();
-        ranks
-    }
-}
-
 /// One `indices` row while it waits: after [`PartitionBuffer::finish`] `term` and `field` are
 /// ranks (the position of the string in byte-wise order) and `record` indexes the records.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,16 +36,6 @@ pub struct IndexRow {
     pub field: u32,
     /// Record number, in the order records were added.
     pub record: u32,
-}
-
-/// The first 8 bytes of `s` as a big-endian integer, zero-padded: ordered as the strings are
-/// whenever the integers differ (a zero pad sorts a prefix before its extensions).
-#[inline]
-fn leading_bytes(s: &str) -> u64 {
-    let mut bytes = [0u8; 8];
-    let n = s.len().min(8);
-    bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
-    u64::from_be_bytes(bytes)
 }
 
 /// One record of a finished partition: a `messages` row.
@@ -244,8 +188,8 @@ impl PartitionBuffer {
             + self.rows.capacity() * std::mem::size_of::<IndexRow>()
             + self.records.capacity() * std::mem::size_of::<RecordMeta>()
             + self.last_added.capacity() * std::mem::size_of::<(u32, u32)>()
-            + self.terms.bytes
-            + self.fields.bytes
+            + self.terms.bytes()
+            + self.fields.bytes()
     }
 
     /// Sorts the rows and returns a value that yields Arrow batches.
@@ -256,7 +200,7 @@ impl PartitionBuffer {
             row.term = term_ranks[row.term as usize];
             row.field = field_ranks[row.field as usize];
         }
-        self.rows = sort_rows(&self.rows, self.terms.strings.len());
+        self.rows = sort_rows(&self.rows, self.terms.len());
         FinishedPartition { buffer: self }
     }
 }
@@ -299,7 +243,7 @@ pub struct FinishedPartition {
 impl FinishedPartition {
     /// Number of distinct terms (sizes the bloom filter).
     pub fn distinct_terms(&self) -> u64 {
-        self.buffer.terms.strings.len() as u64
+        self.buffer.terms.len() as u64
     }
 
     /// Number of index rows.
@@ -319,17 +263,17 @@ impl FinishedPartition {
 
     /// The term of rank `rank`; ranks follow byte-wise order.
     pub fn term(&self, rank: u32) -> &str {
-        &self.buffer.terms.strings[rank as usize]
+        self.buffer.terms.get(rank)
     }
 
     /// The field name of rank `rank`; ranks follow byte-wise order.
     pub fn field(&self, rank: u32) -> &str {
-        &self.buffer.fields.strings[rank as usize]
+        self.buffer.fields.get(rank)
     }
 
     /// Number of distinct field names.
     pub fn num_fields(&self) -> usize {
-        self.buffer.fields.strings.len()
+        self.buffer.fields.len()
     }
 
     /// The `seq` of record `record`.
@@ -367,16 +311,13 @@ impl FinishedPartition {
         batch_ranges(b.rows.len(), batch_rows).map(move |range| {
             let rows = &b.rows[range];
             let n = rows.len();
-            let term_bytes: usize = rows
-                .iter()
-                .map(|row| b.terms.strings[row.term as usize].len())
-                .sum();
+            let term_bytes: usize = rows.iter().map(|row| b.terms.get(row.term).len()).sum();
             let mut field = StringBuilder::with_capacity(n, n * 8);
             let mut term = StringBuilder::with_capacity(n, term_bytes);
             let mut seq = Vec::with_capacity(n);
             for row in rows {
-                field.append_value(&b.fields.strings[row.field as usize]);
-                term.append_value(&b.terms.strings[row.term as usize]);
+                field.append_value(b.fields.get(row.field));
+                term.append_value(b.terms.get(row.term));
                 seq.push(b.records[row.record as usize].seq);
             }
             let columns: Vec<ArrayRef> = vec![
@@ -452,184 +393,4 @@ fn batch_ranges(total: usize, batch_rows: usize) -> impl Iterator<Item = std::op
 }
 
 #[cfg(test)]
-mod tests {
-    use arrow_array::Array;
-    use arrow_array::cast::AsArray;
-
-    use super::*;
-    use crate::schema::col;
-
-    const OBJ: ObjectColumns<'static> = ObjectColumns {
-        tag: "t",
-        object_id: "o",
-        source: "s",
-    };
-
-    #[test]
-    fn sorts_by_term_then_field_and_dedupes_per_record() {
-        let mut buffer = PartitionBuffer::new();
-        buffer.begin_record(0, 10, b"b a", true);
-        buffer.add_term("", "b");
-        buffer.add_term("", "a");
-        buffer.add_term("", "b");
-        buffer.end_record();
-        buffer.begin_record(1, 20, b"\xffa", false);
-        buffer.add_term("x", "a");
-        buffer.add_term("", "a");
-        buffer.end_record();
-        let finished = buffer.finish();
-        assert_eq!(finished.distinct_terms(), 2);
-        let batch = finished.indices_batches(OBJ, 1 << 16).next().unwrap();
-        let terms: Vec<&str> = batch
-            .column_by_name(col::TERM)
-            .unwrap()
-            .as_string::<i32>()
-            .iter()
-            .flatten()
-            .collect();
-        let fields: Vec<&str> = batch
-            .column_by_name(col::FIELD)
-            .unwrap()
-            .as_string::<i32>()
-            .iter()
-            .flatten()
-            .collect();
-        let seqs = batch
-            .column_by_name(col::SEQ)
-            .unwrap()
-            .as_primitive::<arrow_array::types::Int64Type>()
-            .values()
-            .to_vec();
-        assert_eq!(terms, ["a", "a", "a", "b"]);
-        assert_eq!(fields, ["", "", "x", ""]);
-        assert_eq!(seqs, [0, 1, 1, 0]);
-
-        let messages = finished.messages_batches(OBJ, 1 << 16).next().unwrap();
-        let text: Vec<&str> = messages
-            .column(5)
-            .as_string::<i32>()
-            .iter()
-            .flatten()
-            .collect();
-        assert_eq!(text, ["b a", "\u{FFFD}a"]);
-        let raw = messages.column(6).as_binary::<i32>();
-        assert!(raw.is_null(0));
-        assert_eq!(raw.value(1), b"\xffa");
-    }
-
-    #[test]
-    fn linear_sort_orders_by_term_field_record() {
-        // Rows in record order, as the buffer collects them; terms under several fields.
-        let mut state = 0x9e37_79b9_u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n) as u32
-        };
-        let mut rows = Vec::new();
-        for record in 0..500 {
-            for _ in 0..next(12) {
-                rows.push(IndexRow {
-                    term: next(40),
-                    field: next(5),
-                    record,
-                });
-            }
-        }
-        let mut expected: Vec<(u32, u32, u32)> =
-            rows.iter().map(|r| (r.term, r.field, r.record)).collect();
-        expected.sort_unstable();
-        let got: Vec<(u32, u32, u32)> = sort_rows(&rows, 40)
-            .iter()
-            .map(|r| (r.term, r.field, r.record))
-            .collect();
-        assert_eq!(got, expected);
-    }
-
-    #[test]
-    fn ranks_follow_byte_order_across_shared_prefixes() {
-        let words = [
-            "10.1.2.30",
-            "10.1.2.3",
-            "10.1.2.",
-            "",
-            "a",
-            "ab",
-            "ab\0",
-            "ab\0x",
-            "abcdefgh",
-            "abcdefghi",
-            "abcdefgg",
-            "é",
-            "e\u{301}",
-            "日本",
-            "ÿ",
-            "\u{7f}",
-            "zzzzzzzzzzzz",
-        ];
-        let mut interner = Interner::default();
-        let ids: Vec<u32> = words.iter().map(|w| interner.intern(w)).collect();
-        let ranks = interner.sort_into_ranks();
-        let mut sorted = words.to_vec();
-        sorted.sort_unstable();
-        let strings: Vec<&str> = interner.strings.iter().map(|s| &**s).collect();
-        assert_eq!(strings, sorted);
-        for (word, id) in words.iter().zip(ids) {
-            assert_eq!(&*interner.strings[ranks[id as usize] as usize], *word);
-        }
-    }
-
-    #[test]
-    fn discard_keeps_the_message() {
-        let mut buffer = PartitionBuffer::new();
-        buffer.begin_record(0, 0, b"{bad", true);
-        buffer.add_term("a", "x");
-        buffer.discard_terms();
-        buffer.add_term("", "bad");
-        buffer.end_record();
-        assert_eq!(buffer.num_records(), 1);
-        assert_eq!(buffer.num_index_rows(), 1);
-    }
-
-    #[test]
-    fn repeated_pairs_are_dropped_per_record_and_kept_after_a_discard() {
-        let pairs = |buffer: PartitionBuffer| {
-            let finished = buffer.finish();
-            finished
-                .sorted_rows()
-                .iter()
-                .map(|r| {
-                    (
-                        finished.field(r.field).to_owned(),
-                        finished.term(r.term).to_owned(),
-                        r.record,
-                    )
-                })
-                .collect::<Vec<_>>()
-        };
-        let mut buffer = PartitionBuffer::new();
-        buffer.begin_record(0, 0, b"", true);
-        for (field, term) in [("a", "x"), ("b", "x"), ("a", "x"), ("b", "x"), ("a", "y")] {
-            buffer.add_term(field, term);
-        }
-        buffer.end_record();
-        buffer.begin_record(1, 0, b"", true);
-        buffer.add_term("a", "x");
-        buffer.discard_terms();
-        // The same pair again, after its first addition was discarded: still added.
-        buffer.add_term("a", "x");
-        buffer.add_term("a", "x");
-        buffer.end_record();
-        let own = |f: &str, t: &str, r| (f.to_owned(), t.to_owned(), r);
-        assert_eq!(
-            pairs(buffer),
-            [
-                own("a", "x", 0),
-                own("a", "x", 1),
-                own("b", "x", 0),
-                own("a", "y", 0)
-            ]
-        );
-    }
-}
+mod tests;
