@@ -184,7 +184,9 @@ fn repeated_pairs_are_dropped_per_record_and_kept_after_a_discard() {
 #[test]
 fn interning_again_gives_the_same_id_after_the_table_grew() {
     let mut interner = Interner::default();
-    let words: Vec<String> = (0..50_000).map(|i| format!("w{}", i * 7919 % 100_003)).collect();
+    let words: Vec<String> = (0..50_000)
+        .map(|i| format!("w{}", i * 7919 % 100_003))
+        .collect();
     let first: Vec<u32> = words.iter().map(|w| interner.intern(w)).collect();
     let again: Vec<u32> = words.iter().map(|w| interner.intern(w)).collect();
     assert_eq!(first, again);

@@ -25,7 +25,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::schema::types::ColumnDescPtr;
 
 use super::chunk::{Chunk, ChunkWriter, Encoder, write_file};
-use super::values::rle_hybrid;
+use super::values::{plain_byte_arrays, rle_hybrid};
 
 /// Bytes of values after which a `message` or `raw` page ends (the Arrow writer's default
 /// data page size).
@@ -103,11 +103,7 @@ fn message_column(
     let mut chunk = encoder.chunk(descr);
     let mut rows = 0;
     for record in group {
-        let text = text(record);
-        encoder
-            .body
-            .extend_from_slice(&(text.len() as u32).to_le_bytes());
-        encoder.body.extend_from_slice(&text);
+        plain_byte_arrays(&mut encoder.body, [&*text(record)]);
         rows += 1;
         if rows == DATA_PAGE_ROW_LIMIT || encoder.body.len() >= PAGE_BYTES {
             encoder.data_page(&mut chunk, rows, Encoding::PLAIN)?;
@@ -136,8 +132,7 @@ fn raw_column(
             levels.push(0);
         } else {
             levels.push(1);
-            values.extend_from_slice(&(record.message.len() as u32).to_le_bytes());
-            values.extend_from_slice(record.message);
+            plain_byte_arrays(&mut values, [record.message]);
         }
         if levels.len() == DATA_PAGE_ROW_LIMIT || values.len() >= PAGE_BYTES {
             raw_page(encoder, &mut chunk, &mut levels, &mut values)?;
