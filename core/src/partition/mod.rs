@@ -1,5 +1,8 @@
-//! Accumulates the rows of one source object for one hour and turns them into Arrow batches,
-//! sorted the way the format requires.
+//! Accumulates the rows of one source object for one hour and sorts them the way the format
+//! requires. The indexer encodes Parquet pages straight from [`FinishedPartition::sorted_rows`]
+//! and [`FinishedPartition::records`]; the Arrow batches ([`FinishedPartition::indices_batches`],
+//! [`FinishedPartition::messages_batches`]) are the same rows for a general writer, which the
+//! tests use as the reference.
 //!
 //! Terms and fields are interned, so an index row costs 12 bytes while it waits in memory, and
 //! sorting by (term, field) compares integers (ranks), not strings.

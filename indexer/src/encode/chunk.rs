@@ -31,14 +31,14 @@ use super::values::{bit_width, delta_binary_packed, plain_byte_arrays, rle_hybri
 /// One encoded column chunk: its bytes and what the row group writer needs to know of them.
 pub type Chunk = (Bytes, ColumnCloseResult);
 
-/// Writes a file of `schema` with `props`: `row_groups` gives each row group's column chunks,
-/// in schema order, encoded by an [`Encoder`] for `columns`.
+/// Writes a file of `schema` with `props`. `row_groups` is called with the schema's column
+/// descriptors until it returns `None`; each call gives one row group's column chunks, in
+/// schema order.
 pub fn write_file(
     schema: &Schema,
     mut props: WriterProperties,
-    row_groups: impl FnMut(&[ColumnDescPtr]) -> Result<Option<Vec<Chunk>>, ParquetError>,
+    mut row_groups: impl FnMut(&[ColumnDescPtr]) -> Result<Option<Vec<Chunk>>, ParquetError>,
 ) -> Result<Vec<u8>, ParquetError> {
-    let mut row_groups = row_groups;
     add_encoded_arrow_schema_to_metadata(schema, &mut props);
     let descr = ArrowSchemaConverter::new().convert(schema)?;
     let columns: Vec<ColumnDescPtr> = (0..descr.num_columns()).map(|i| descr.column(i)).collect();

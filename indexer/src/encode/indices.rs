@@ -14,7 +14,7 @@
 //! column, and a bloom filter on `term` holding each distinct term of the row group. The tests
 //! compare both writers' files value by value and their metadata.
 
-use minerva_core::partition::{FinishedPartition, IndexRow};
+use minerva_core::partition::{FinishedPartition, IndexRow, ObjectColumns};
 use minerva_core::schema::{
     DATA_PAGE_ROW_LIMIT, INDICES_ROW_GROUP_ROWS, indices_schema, indices_writer_properties,
 };
@@ -32,14 +32,16 @@ use super::values::DeltaByteArray;
 /// False-positive rate of the `term` bloom filter (the Arrow writer's setting).
 const BLOOM_FPP: f64 = 0.01;
 
-/// Encodes the `indices` file of `part`, whose `tag` and `object_id` are the same on every row.
+/// Encodes the `indices` file of `part`; `tag` and `object_id` are the same on every row.
 pub fn encode_indices(
     part: &FinishedPartition,
-    tag: &str,
-    object_id: &str,
+    obj: ObjectColumns<'_>,
     metadata: Vec<KeyValue>,
     zstd_level: i32,
 ) -> Result<Vec<u8>, ParquetError> {
+    let (tag, object_id) = (obj.tag, obj.object_id);
+    // The settings name the bloom filter for the footer's sake; the filter itself is built
+    // here from the row group's distinct terms.
     let props = indices_writer_properties(part.distinct_terms(), metadata, zstd_level);
     let mut encoder = Encoder::new(zstd_level)?;
     let mut field_index = vec![u32::MAX; part.num_fields()];

@@ -38,12 +38,6 @@ pub fn encode_part(
     obj: ObjectColumns<'_>,
 ) -> Result<EncodedPart, IndexError> {
     let messages = encode_messages(part, obj, metadata(obj), INDEXER_ZSTD_LEVEL)?;
-    let indices = encode_indices(
-        part,
-        obj.tag,
-        obj.object_id,
-        metadata(obj),
-        INDEXER_ZSTD_LEVEL,
-    )?;
+    let indices = encode_indices(part, obj, metadata(obj), INDEXER_ZSTD_LEVEL)?;
     Ok(EncodedPart { messages, indices })
 }

@@ -21,14 +21,7 @@ fn arrow_writer_file(part: &FinishedPartition) -> Vec<u8> {
 }
 
 fn check(part: &FinishedPartition) {
-    let file = encode_indices(
-        part,
-        OBJ.tag,
-        OBJ.object_id,
-        metadata(OBJ),
-        INDEXER_ZSTD_LEVEL,
-    )
-    .unwrap();
+    let file = encode_indices(part, OBJ, metadata(OBJ), INDEXER_ZSTD_LEVEL).unwrap();
     let values = assert_same_files(&file, &arrow_writer_file(part), &[]);
     assert_eq!(values.num_rows(), part.num_index_rows());
 
