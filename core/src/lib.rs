@@ -15,6 +15,7 @@
 
 pub mod json;
 pub mod layout;
+pub mod pages;
 pub mod partition;
 pub mod query;
 pub mod schema;

@@ -94,6 +94,9 @@ pub const INDICES_ROW_GROUP_ROWS: usize = 256 * 1024;
 /// Bytes per row group of `messages` files (long records make row counts a poor guide).
 pub const MESSAGES_ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
 
+/// False-positive rate of the bloom filter on `indices.term`.
+pub const INDICES_BLOOM_FPP: f64 = 0.01;
+
 /// Rows per row group of `messages` files.
 pub const MESSAGES_ROW_GROUP_ROWS: usize = 16 * 1024;
 
@@ -206,7 +209,7 @@ fn indices_properties(
     if let Some(ndv) = bloom_ndv {
         builder = builder
             .set_column_bloom_filter_enabled(term.clone(), true)
-            .set_column_bloom_filter_fpp(term.clone(), 0.01)
+            .set_column_bloom_filter_fpp(term.clone(), INDICES_BLOOM_FPP)
             .set_column_bloom_filter_max_ndv(term, ndv.max(1));
     }
     builder.build()

@@ -21,6 +21,7 @@ use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 
 use crate::error::MergeError;
 use crate::reader::StoreFileReader;
+use crate::rows::MergedRows;
 
 /// Output batch size, rows.
 const OUT_ROWS: usize = 8 * 1024;
@@ -60,7 +61,6 @@ struct SortedInput {
 pub(crate) struct KWayMerge {
     store: Arc<dyn ObjectStore>,
     table: Table,
-    schema: SchemaRef,
     key_columns: Vec<usize>,
     converter: RowConverter,
     inputs: Vec<SortedInput>,
@@ -68,7 +68,7 @@ pub(crate) struct KWayMerge {
     heap: Vec<usize>,
     /// Batches that pending output rows point into.
     arena: Vec<RecordBatch>,
-    pending: Vec<(usize, usize)>,
+    pending: Vec<(u32, u32)>,
     last_key: Vec<u8>,
     has_last: bool,
     /// Rows read from the inputs.
@@ -183,7 +183,6 @@ impl KWayMerge {
         let mut merge = KWayMerge {
             store,
             table,
-            schema,
             key_columns,
             converter,
             inputs: Vec::with_capacity(streams.len()),
@@ -289,14 +288,14 @@ impl KWayMerge {
         }
     }
 
-    /// The next batch of merged rows, or `None` at the end.
-    pub(crate) async fn next_batch(&mut self) -> Result<Option<RecordBatch>, MergeError> {
+    /// The next run of merged rows, or `None` at the end.
+    pub(crate) async fn next_rows(&mut self) -> Result<Option<MergedRows>, MergeError> {
         while let Some(&top) = self.heap.first() {
             let input = &self.inputs[top];
             let row = input.rows.row(input.pos);
             self.rows_in += 1;
             if !self.has_last || row.as_ref() != self.last_key.as_slice() {
-                self.pending.push((input.arena, input.pos));
+                self.pending.push((input.arena as u32, input.pos as u32));
                 self.last_key.clear();
                 self.last_key.extend_from_slice(row.as_ref());
                 self.has_last = true;
@@ -311,22 +310,22 @@ impl KWayMerge {
             }
             self.sift_down(0);
             if self.pending.len() >= OUT_ROWS {
-                return self.flush().map(Some);
+                return Ok(Some(self.flush()));
             }
         }
         if self.pending.is_empty() {
             Ok(None)
         } else {
-            self.flush().map(Some)
+            Ok(Some(self.flush()))
         }
     }
 
-    /// Builds the pending rows into a batch and drops the arena batches no input still reads.
-    fn flush(&mut self) -> Result<RecordBatch, MergeError> {
-        let batches: Vec<&RecordBatch> = self.arena.iter().collect();
-        let merged = arrow_select::interleave::interleave_record_batch(&batches, &self.pending)?;
-        self.rows_out += merged.num_rows() as u64;
-        self.pending.clear();
+    /// Hands over the pending rows (with the batches they point into) and drops the arena
+    /// batches no input still reads.
+    fn flush(&mut self) -> MergedRows {
+        let pending = std::mem::replace(&mut self.pending, Vec::with_capacity(OUT_ROWS));
+        let merged = MergedRows::new(self.arena.clone(), pending);
+        self.rows_out += merged.len() as u64;
         let mut kept = Vec::with_capacity(self.heap.len());
         for &index in &self.heap {
             let input = &mut self.inputs[index];
@@ -334,10 +333,6 @@ impl KWayMerge {
             input.arena = kept.len() - 1;
         }
         self.arena = kept;
-        // Same columns, the table's own schema (without the inputs' metadata).
-        Ok(RecordBatch::try_new(
-            self.schema.clone(),
-            merged.columns().to_vec(),
-        )?)
+        merged
     }
 }

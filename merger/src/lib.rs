@@ -25,12 +25,14 @@
 //! may stop the process there: `merge-start`, `part-open:N`, `part-written:N`, `sketch-written`,
 //! `marker-written`, `input-deleted:N` and `cleanup-deleted:N`.
 
+mod encode;
 pub mod error;
 mod kway;
 pub mod manifest;
 pub mod plan;
 mod reader;
 mod report;
+mod rows;
 mod run;
 mod writer;
 

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use arrow_array::{Array, RecordBatch, StringArray};
 use futures::TryStreamExt;
 use minerva_core::layout::{Hour, Table, join_key, partition_dir};
 use minerva_core::schema::col;
@@ -11,12 +10,14 @@ use minerva_core::sketch::{SketchBuilder, group_of_sketch, sketch_name};
 use minerva_store::DataStore;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use parquet::errors::ParquetError;
 
 use crate::error::MergeError;
 use crate::kway::KWayMerge;
 use crate::manifest::{GroupManifest, group_id, group_of_marker, marker_file_name};
 use crate::plan::{ListedFile, MergeBatch, PlanLimits, input_refs, plan_partition, spent_sketches};
 use crate::report::{MergeReport, PartitionReport};
+use crate::rows::MergedRows;
 use crate::writer::PartWriter;
 use crate::{MergeConfig, step};
 
@@ -289,9 +290,9 @@ async fn merge_batch(
     // At most a bare and a field-qualified key per row.
     let mut sketch = (table == Table::Indices)
         .then(|| SketchBuilder::new(merge.rows_expected.saturating_mul(2)));
-    while let Some(rows) = merge.next_batch().await? {
+    while let Some(rows) = merge.next_rows().await? {
         if let Some(sketch) = &mut sketch {
-            add_to_sketch(sketch, &rows)?;
+            add_to_sketch(sketch, &rows).map_err(|e| MergeError::parquet(Path::from(dir), e))?;
         }
         writer.write(&rows).await?;
     }
@@ -340,23 +341,16 @@ async fn merge_batch(
     Ok(manifest)
 }
 
-/// Adds the `(field, term)` of every row of a merged `indices` batch to `sketch`.
-fn add_to_sketch(sketch: &mut SketchBuilder, rows: &RecordBatch) -> Result<(), MergeError> {
-    let column = |name: &str| {
-        rows.column_by_name(name)
-            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
-            .ok_or_else(|| {
-                MergeError::Arrow(arrow_schema::ArrowError::SchemaError(format!(
-                    "merged indices rows lack a text column {name}"
-                )))
-            })
-    };
-    let (fields, terms) = (column(col::FIELD)?, column(col::TERM)?);
-    for (field, term) in fields.iter().zip(terms.iter()) {
-        sketch.add(
-            field.unwrap_or_default().as_bytes(),
-            term.unwrap_or_default().as_bytes(),
-        );
+/// Adds the `(field, term)` of every merged `indices` row to `sketch`.
+fn add_to_sketch(sketch: &mut SketchBuilder, rows: &MergedRows) -> Result<(), ParquetError> {
+    let (mut fields, mut terms) = (
+        Vec::with_capacity(rows.len()),
+        Vec::with_capacity(rows.len()),
+    );
+    rows.extend_text(col::FIELD, &mut fields)?;
+    rows.extend_text(col::TERM, &mut terms)?;
+    for (field, term) in fields.into_iter().zip(terms) {
+        sketch.add(field, term);
     }
     Ok(())
 }

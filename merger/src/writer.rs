@@ -1,28 +1,73 @@
 //! Writes the merged rows of one group into parts of about the target size.
 //!
-//! Parts are uploaded with the object store's multipart upload, so a part becomes visible only
-//! when it is complete; a run that stops mid-part leaves nothing (or an upload that S3's
+//! Parts are encoded page by page ([`crate::encode`]) and stream to the store a row group at a
+//! time, through the object store's multipart upload, so a part becomes visible only when it
+//! is complete; a run that stops mid-part leaves nothing (or an upload that S3's
 //! lifecycle rule aborts). Each part's footer records the group and its inputs.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use bytes::Bytes;
 use minerva_core::layout::Table;
+use minerva_core::pages::FileWriter;
 use object_store::ObjectStore;
 use object_store::ObjectStoreExt;
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
-use parquet::arrow::AsyncArrowWriter;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::ParquetMetaData;
+use tokio::io::AsyncWriteExt;
 
 use crate::MergeConfig;
+use crate::encode::MergedEncoder;
 use crate::error::MergeError;
 use crate::kway::table_layout;
 use crate::manifest::{InputRef, PartRef, part_file_name, part_key_values};
+use crate::rows::MergedRows;
 use crate::step;
 
+/// The writer of a part being written: rows are encoded a row group at a time and each row
+/// group's bytes put to `sink` once encoded.
+struct PartFile {
+    file: FileWriter,
+    encoder: MergedEncoder,
+    sink: BufWriter,
+}
+
+impl PartFile {
+    async fn write(&mut self, rows: &MergedRows) -> Result<(), ParquetError> {
+        self.encoder.write(rows, &mut self.file)?;
+        self.put().await
+    }
+
+    fn bytes_written(&self) -> usize {
+        self.file.bytes_written()
+    }
+
+    /// Uploads the bytes encoded since the last call.
+    async fn put(&mut self) -> Result<(), ParquetError> {
+        let bytes = self.file.take_bytes()?;
+        if !bytes.is_empty() {
+            self.sink
+                .put(Bytes::from(bytes))
+                .await
+                .map_err(|e| ParquetError::External(Box::new(e)))?;
+        }
+        Ok(())
+    }
+
+    async fn close(mut self) -> Result<ParquetMetaData, ParquetError> {
+        self.encoder.finish(&mut self.file)?;
+        let metadata = self.file.finish()?;
+        self.put().await?;
+        self.sink.shutdown().await?;
+        Ok(metadata)
+    }
+}
+
 struct OpenPart {
-    writer: AsyncArrowWriter<BufWriter>,
+    writer: PartFile,
     key: Path,
     name: String,
 }
@@ -66,24 +111,31 @@ impl<'a> PartWriter<'a> {
         let name = part_file_name(self.group, part);
         let key = Path::from(format!("{}/{name}", self.dir));
         let extra = part_key_values(self.group, part, self.inputs);
+        let layout = &self.config.layout;
         let properties = match self.table {
-            Table::Indices => self.config.layout.indices_properties(extra),
-            Table::Messages => self.config.layout.messages_properties(extra),
+            Table::Indices => layout.indices_properties(extra),
+            Table::Messages => layout.messages_properties(extra),
         };
-        let sink = BufWriter::new(self.store.clone(), key.clone());
-        let writer = AsyncArrowWriter::try_new(sink, table_layout(self.table).0, Some(properties))
+        let writer = FileWriter::try_new(&table_layout(self.table).0, properties)
+            .and_then(|file| {
+                Ok(PartFile {
+                    file,
+                    encoder: MergedEncoder::new(self.table, layout)?,
+                    sink: BufWriter::new(self.store.clone(), key.clone()),
+                })
+            })
             .map_err(|e| MergeError::parquet(&key, e))?;
         Ok(OpenPart { writer, key, name })
     }
 
-    /// Writes a batch, closing the current part when it reaches the target size.
-    pub(crate) async fn write(&mut self, batch: &RecordBatch) -> Result<(), MergeError> {
+    /// Writes merged rows, closing the current part when it reaches the target size.
+    pub(crate) async fn write(&mut self, rows: &MergedRows) -> Result<(), MergeError> {
         let mut part = match self.current.take() {
             Some(part) => part,
             None => self.open()?,
         };
         part.writer
-            .write(batch)
+            .write(rows)
             .await
             .map_err(|e| MergeError::parquet(&part.key, e))?;
         step(self.config, &format!("part-open:{}", self.done.len()));

@@ -14,23 +14,17 @@
 //! column, and a bloom filter on `term` holding each distinct term of the row group. The tests
 //! compare both writers' files value by value and their metadata.
 
+use minerva_core::pages::{
+    BloomSizing, Chunk, Encoder, byte_array_statistics, dictionary_encodings, write_file,
+};
 use minerva_core::partition::{FinishedPartition, IndexRow, ObjectColumns};
 use minerva_core::schema::{
-    DATA_PAGE_ROW_LIMIT, INDICES_ROW_GROUP_ROWS, indices_schema, indices_writer_properties,
+    DATA_PAGE_ROW_LIMIT, INDICES_BLOOM_FPP, INDICES_ROW_GROUP_ROWS, indices_schema,
+    indices_writer_properties,
 };
-use parquet::basic::Encoding;
-use parquet::bloom_filter::Sbbf;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::schema::types::ColumnDescPtr;
-
-use super::chunk::{
-    Chunk, Encoder, ascending_column_index, byte_array_statistics, dictionary_encodings, write_file,
-};
-use super::values::DeltaByteArray;
-
-/// False-positive rate of the `term` bloom filter (the Arrow writer's setting).
-const BLOOM_FPP: f64 = 0.01;
 
 /// Encodes the `indices` file of `part`; `tag` and `object_id` are the same on every row.
 pub fn encode_indices(
@@ -104,59 +98,22 @@ fn field(
     chunk.finish(Some(stats), dictionary_encodings(), None)
 }
 
-/// `term`: sorted, so each value is stored as the prefix it shares with the one before and
-/// the rest; the page's first and last terms are its statistics (column index).
+/// `term`: sorted; a repeated term is known from its rank.
 fn term(
     encoder: &mut Encoder,
     descr: &ColumnDescPtr,
     part: &FinishedPartition,
     rows: &[IndexRow],
 ) -> Result<Chunk, ParquetError> {
-    let mut chunk = encoder.chunk(descr);
-    let mut column_index = ascending_column_index(descr);
-    let mut values = DeltaByteArray::default();
-    for page_rows in rows.chunks(DATA_PAGE_ROW_LIMIT) {
-        let mut previous: Option<u32> = None;
-        for row in page_rows {
-            let term = part.term(row.term).as_bytes();
-            match previous {
-                Some(rank) if rank == row.term => values.push(term.len(), &[]),
-                Some(rank) => {
-                    let prefix = common_prefix(part.term(rank).as_bytes(), term);
-                    values.push(prefix, &term[prefix..]);
-                }
-                None => values.push(0, term),
-            }
-            previous = Some(row.term);
-        }
-        let first = part.term(page_rows[0].term).as_bytes();
-        let last = part.term(page_rows[page_rows.len() - 1].term).as_bytes();
-        column_index.append(false, first.to_vec(), last.to_vec(), 0);
-        values.flush(&mut encoder.body);
-        encoder.data_page(&mut chunk, page_rows.len(), Encoding::DELTA_BYTE_ARRAY)?;
-    }
-    let distinct = 1 + rows.windows(2).filter(|w| w[0].term != w[1].term).count();
-    let mut bloom = Sbbf::new_with_ndv_fpp(distinct as u64, BLOOM_FPP)?;
-    let mut previous = None;
-    for row in rows {
-        if previous != Some(row.term) {
-            bloom.insert(part.term(row.term));
-            previous = Some(row.term);
-        }
-    }
-    let (first, last) = match (rows.first(), rows.last()) {
-        (Some(first), Some(last)) => (part.term(first.term), part.term(last.term)),
-        _ => ("", ""),
-    };
-    chunk.column_index = Some(column_index);
-    let stats = byte_array_statistics(first.as_bytes(), last.as_bytes());
-    chunk.finish(
-        Some(stats),
-        vec![Encoding::RLE, Encoding::DELTA_BYTE_ARRAY],
-        Some(bloom),
+    encoder.sorted_byte_arrays(
+        descr,
+        rows,
+        DATA_PAGE_ROW_LIMIT,
+        |row| part.term(row.term).as_bytes(),
+        |a, b| a.term == b.term,
+        Some(BloomSizing {
+            max_ndv: u64::MAX,
+            fpp: INDICES_BLOOM_FPP,
+        }),
     )
-}
-
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }

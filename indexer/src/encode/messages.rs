@@ -14,22 +14,15 @@
 
 use std::borrow::Cow;
 
+use minerva_core::pages::{Chunk, DATA_PAGE_BYTES, Encoder, write_file};
 use minerva_core::partition::{FinishedPartition, ObjectColumns, Record};
 use minerva_core::schema::{
     DATA_PAGE_ROW_LIMIT, MESSAGES_ROW_GROUP_BYTES, MESSAGES_ROW_GROUP_ROWS, messages_schema,
     messages_writer_properties,
 };
-use parquet::basic::Encoding;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::schema::types::ColumnDescPtr;
-
-use super::chunk::{Chunk, ChunkWriter, Encoder, write_file};
-use super::values::{plain_byte_arrays, rle_hybrid};
-
-/// Bytes of values after which a `message` or `raw` page ends (the Arrow writer's default
-/// data page size).
-const PAGE_BYTES: usize = 1024 * 1024;
 
 /// Encodes the `messages` file of `part`.
 pub fn encode_messages(
@@ -94,71 +87,26 @@ fn text<'a>(record: &Record<'a>) -> Cow<'a, [u8]> {
     }
 }
 
-/// `message`: PLAIN, pages of [`DATA_PAGE_ROW_LIMIT`] rows or [`PAGE_BYTES`].
+/// `message`: PLAIN, pages of [`DATA_PAGE_ROW_LIMIT`] rows or [`DATA_PAGE_BYTES`].
 fn message_column(
     encoder: &mut Encoder,
     descr: &ColumnDescPtr,
     group: &[Record<'_>],
 ) -> Result<Chunk, ParquetError> {
-    let mut chunk = encoder.chunk(descr);
-    let mut rows = 0;
-    for record in group {
-        plain_byte_arrays(&mut encoder.body, [&*text(record)]);
-        rows += 1;
-        if rows == DATA_PAGE_ROW_LIMIT || encoder.body.len() >= PAGE_BYTES {
-            encoder.data_page(&mut chunk, rows, Encoding::PLAIN)?;
-            rows = 0;
-        }
-    }
-    if rows > 0 {
-        encoder.data_page(&mut chunk, rows, Encoding::PLAIN)?;
-    }
-    chunk.finish(None, vec![Encoding::PLAIN, Encoding::RLE], None)
+    encoder.plain_column(
+        descr,
+        group.iter().map(text),
+        DATA_PAGE_ROW_LIMIT,
+        DATA_PAGE_BYTES,
+    )
 }
 
-/// `raw`: the original bytes of records that are not UTF-8, null elsewhere. A page holds the
-/// definition levels (1 = present; RLE / bit-packed, after their 4-byte length) and then the
-/// present values PLAIN.
+/// `raw`: the original bytes of records that are not UTF-8, null elsewhere.
 fn raw_column(
     encoder: &mut Encoder,
     descr: &ColumnDescPtr,
     group: &[Record<'_>],
 ) -> Result<Chunk, ParquetError> {
-    let mut chunk = encoder.chunk(descr);
-    let mut levels: Vec<u32> = Vec::with_capacity(group.len().min(DATA_PAGE_ROW_LIMIT));
-    let mut values: Vec<u8> = Vec::new();
-    for record in group {
-        if record.utf8 {
-            levels.push(0);
-        } else {
-            levels.push(1);
-            plain_byte_arrays(&mut values, [record.message]);
-        }
-        if levels.len() == DATA_PAGE_ROW_LIMIT || values.len() >= PAGE_BYTES {
-            raw_page(encoder, &mut chunk, &mut levels, &mut values)?;
-        }
-    }
-    if !levels.is_empty() {
-        raw_page(encoder, &mut chunk, &mut levels, &mut values)?;
-    }
-    chunk.finish(None, vec![Encoding::PLAIN, Encoding::RLE], None)
-}
-
-/// Writes one `raw` page of `levels` and the present `values`, and empties both.
-fn raw_page(
-    encoder: &mut Encoder,
-    chunk: &mut ChunkWriter,
-    levels: &mut Vec<u32>,
-    values: &mut Vec<u8>,
-) -> Result<(), ParquetError> {
-    debug_assert!(encoder.body.is_empty());
-    encoder.body.extend_from_slice(&[0; 4]);
-    rle_hybrid(&mut encoder.body, levels, 1);
-    let levels_len = (encoder.body.len() - 4) as u32;
-    encoder.body[..4].copy_from_slice(&levels_len.to_le_bytes());
-    encoder.body.extend_from_slice(values);
-    encoder.data_page(chunk, levels.len(), Encoding::PLAIN)?;
-    levels.clear();
-    values.clear();
-    Ok(())
+    let values = group.iter().map(|r| (!r.utf8).then_some(r.message));
+    encoder.optional_plain_column(descr, values, DATA_PAGE_ROW_LIMIT, DATA_PAGE_BYTES)
 }

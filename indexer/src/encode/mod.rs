@@ -1,11 +1,9 @@
 //! Encodes a finished partition into the bytes of one `messages` and one `indices` file.
 
-mod chunk;
 mod indices;
 mod messages;
 #[cfg(test)]
 mod tests;
-mod values;
 
 use indices::encode_indices;
 use messages::encode_messages;

@@ -1,12 +1,10 @@
-use bytes::Bytes;
 use minerva_core::partition::{FinishedPartition, PartitionBuffer};
 use minerva_core::schema::{
     INDEXER_ZSTD_LEVEL, INDICES_ROW_GROUP_ROWS, indices_schema, indices_writer_properties,
 };
 use parquet::arrow::ArrowWriter;
-use parquet::file::properties::ReaderProperties;
-use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::file::serialized_reader::ReadOptionsBuilder;
+
+use minerva_core::pages::testing::bloom_filters;
 
 use super::{OBJ, Rng, assert_same_files, partition};
 use crate::encode::{encode_indices, metadata};
@@ -26,21 +24,9 @@ fn check(part: &FinishedPartition) {
     assert_eq!(values.num_rows(), part.num_index_rows());
 
     // Every term of a row group is in its bloom filter.
-    let options = ReadOptionsBuilder::new()
-        .with_reader_properties(
-            ReaderProperties::builder()
-                .set_read_bloom_filter(true)
-                .build(),
-        )
-        .build();
-    let reader = SerializedFileReader::new_with_options(Bytes::from(file), options).unwrap();
     let mut row = 0;
-    for g in 0..reader.num_row_groups() {
-        let group = reader.get_row_group(g).unwrap();
-        let bloom = group
-            .get_column_bloom_filter(2)
-            .expect("bloom filter on term");
-        let rows = group.metadata().num_rows() as usize;
+    for (rows, bloom) in bloom_filters(&file, 2) {
+        let bloom = bloom.expect("bloom filter on term");
         for index_row in &part.sorted_rows()[row..row + rows] {
             assert!(bloom.check(part.term(index_row.term)));
         }

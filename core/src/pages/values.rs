@@ -1,8 +1,9 @@
-//! The Parquet value encodings the `indices` writer needs, written from values the indexer
-//! already holds interned and sorted (see `indices.rs`): PLAIN byte arrays (dictionary pages),
-//! the RLE / bit-packed hybrid (dictionary indices), DELTA_BINARY_PACKED (`seq`) and
-//! DELTA_BYTE_ARRAY (`term`). Each follows the Parquet format specification
-//! (`Encodings.md`); the tests read the results back through the `parquet` crate's decoders.
+//! The Parquet value encodings minerva's own page writers need, written from values the
+//! indexer holds interned and sorted or the merger receives sorted: PLAIN byte arrays
+//! (dictionary pages, messages), the RLE / bit-packed hybrid (dictionary indices),
+//! DELTA_BINARY_PACKED (`seq`, `timestamp`) and DELTA_BYTE_ARRAY (`term`). Each follows the
+//! Parquet format specification (`Encodings.md`); the tests read the results back through the
+//! `parquet` crate's decoders.
 
 /// Appends `value` as an unsigned LEB128 varint.
 fn put_uleb(out: &mut Vec<u8>, mut value: u64) {

@@ -1,11 +1,10 @@
 //! Column chunks written page by page, and the file that holds them.
 //!
-//! The indexer knows more about its columns than a general writer can: which are constant per
-//! file, which are sorted, which strings are already interned and ranked. `indices.rs` and
-//! `messages.rs` encode each column chunk from that knowledge into its own buffer with the
-//! `parquet` crate's page writer and metadata builders, and [`write_file`] splices the chunks
-//! into row groups of a `SerializedFileWriter`, which writes the page indexes, bloom filters
-//! and footer as the Arrow writer would.
+//! A writer that knows its columns (which are constant, which are sorted, which strings are
+//! already interned or ranked) encodes each column chunk from that knowledge into its own
+//! buffer with the `parquet` crate's page writer and metadata builders, and [`FileWriter`]
+//! splices the chunks into row groups of a `SerializedFileWriter`, which writes the page
+//! indexes, bloom filters and footer as the Arrow writer would.
 
 use std::sync::Arc;
 
@@ -19,7 +18,7 @@ use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{
-    ColumnChunkMetaData, ColumnIndexBuilder, OffsetIndexBuilder, PageEncodingStats,
+    ColumnChunkMetaData, ColumnIndexBuilder, OffsetIndexBuilder, PageEncodingStats, ParquetMetaData,
 };
 use parquet::file::properties::WriterProperties;
 use parquet::file::statistics::{Statistics, ValueStatistics};
@@ -31,27 +30,75 @@ use super::values::{bit_width, delta_binary_packed, plain_byte_arrays, rle_hybri
 /// One encoded column chunk: its bytes and what the row group writer needs to know of them.
 pub type Chunk = (Bytes, ColumnCloseResult);
 
-/// Writes a file of `schema` with `props`. `row_groups` is called with the schema's column
-/// descriptors until it returns `None`; each call gives one row group's column chunks, in
-/// schema order.
-pub fn write_file(
-    schema: &Schema,
-    mut props: WriterProperties,
-    mut row_groups: impl FnMut(&[ColumnDescPtr]) -> Result<Option<Vec<Chunk>>, ParquetError>,
-) -> Result<Vec<u8>, ParquetError> {
-    add_encoded_arrow_schema_to_metadata(schema, &mut props);
-    let descr = ArrowSchemaConverter::new().convert(schema)?;
-    let columns: Vec<ColumnDescPtr> = (0..descr.num_columns()).map(|i| descr.column(i)).collect();
-    let mut writer =
-        SerializedFileWriter::new(Vec::new(), descr.root_schema_ptr(), Arc::new(props))?;
-    while let Some(chunks) = row_groups(&columns)? {
-        let mut row_group = writer.next_row_group()?;
+/// A Parquet file written one row group of encoded chunks at a time into a buffer that the
+/// caller drains ([`FileWriter::take_bytes`]), so a large file streams to its sink row group
+/// by row group instead of being held whole.
+pub struct FileWriter {
+    writer: SerializedFileWriter<Vec<u8>>,
+    columns: Vec<ColumnDescPtr>,
+}
+
+impl FileWriter {
+    /// A file of the Arrow `schema` (kept in the footer, as the Arrow writer does) with
+    /// `props`.
+    pub fn try_new(schema: &Schema, mut props: WriterProperties) -> Result<Self, ParquetError> {
+        add_encoded_arrow_schema_to_metadata(schema, &mut props);
+        let descr = ArrowSchemaConverter::new().convert(schema)?;
+        let columns = (0..descr.num_columns()).map(|i| descr.column(i)).collect();
+        let writer =
+            SerializedFileWriter::new(Vec::new(), descr.root_schema_ptr(), Arc::new(props))?;
+        Ok(FileWriter { writer, columns })
+    }
+
+    /// The column descriptors, in schema order: what chunks are encoded against.
+    pub fn columns(&self) -> &[ColumnDescPtr] {
+        &self.columns
+    }
+
+    /// Appends one row group: a chunk per column, in schema order.
+    pub fn append_row_group(&mut self, chunks: Vec<Chunk>) -> Result<(), ParquetError> {
+        let mut row_group = self.writer.next_row_group()?;
         for (bytes, close) in chunks {
             row_group.append_column(&bytes, close)?;
         }
         row_group.close()?;
+        Ok(())
     }
-    writer.into_inner()
+
+    /// Bytes of the file so far, taken or not.
+    pub fn bytes_written(&self) -> usize {
+        self.writer.bytes_written()
+    }
+
+    /// The bytes written since the last call.
+    pub fn take_bytes(&mut self) -> Result<Vec<u8>, ParquetError> {
+        self.writer
+            .flush()
+            .map_err(|e| ParquetError::External(Box::new(e)))?;
+        Ok(std::mem::take(self.writer.inner_mut()))
+    }
+
+    /// Writes the page indexes, bloom filters and footer; the last bytes are then left to
+    /// [`FileWriter::take_bytes`].
+    pub fn finish(&mut self) -> Result<ParquetMetaData, ParquetError> {
+        self.writer.finish()
+    }
+}
+
+/// Writes a whole file of `schema` with `props` into memory. `row_groups` is called with the
+/// schema's column descriptors until it returns `None`; each call gives one row group's
+/// column chunks, in schema order.
+pub fn write_file(
+    schema: &Schema,
+    props: WriterProperties,
+    mut row_groups: impl FnMut(&[ColumnDescPtr]) -> Result<Option<Vec<Chunk>>, ParquetError>,
+) -> Result<Vec<u8>, ParquetError> {
+    let mut file = FileWriter::try_new(schema, props)?;
+    while let Some(chunks) = row_groups(&file.columns)? {
+        file.append_row_group(chunks)?;
+    }
+    file.finish()?;
+    file.take_bytes()
 }
 
 fn zstd_error(e: std::io::Error) -> ParquetError {
