@@ -40,22 +40,25 @@ impl Encoder {
         same: impl Fn(&T, &T) -> bool,
         bloom: Option<BloomSizing>,
     ) -> Result<Chunk, ParquetError> {
+        // Whether each row starts a run of equal values: one `same` per row for the pages,
+        // the distinct count and the bloom filter.
+        let mut starts_run = Vec::with_capacity(rows.len());
+        starts_run.extend(rows.first().map(|_| true));
+        starts_run.extend(rows.windows(2).map(|w| !same(&w[0], &w[1])));
         let mut chunk = self.chunk(descr);
         let mut column_index = ascending_column_index(descr);
         let mut values = DeltaByteArray::default();
-        for page in rows.chunks(page_rows.max(1)) {
-            let mut previous: Option<&T> = None;
-            for row in page {
+        let page_rows = page_rows.max(1);
+        for (page_start, page) in (0..).step_by(page_rows).zip(rows.chunks(page_rows)) {
+            values.push(0, value(&page[0]));
+            for (i, row) in (page_start + 1..).zip(&page[1..]) {
                 let bytes = value(row);
-                match previous {
-                    Some(before) if same(before, row) => values.push(bytes.len(), &[]),
-                    Some(before) => {
-                        let prefix = common_prefix(value(before), bytes);
-                        values.push(prefix, &bytes[prefix..]);
-                    }
-                    None => values.push(0, bytes),
+                if starts_run[i] {
+                    let prefix = common_prefix(value(&rows[i - 1]), bytes);
+                    values.push(prefix, &bytes[prefix..]);
+                } else {
+                    values.push(bytes.len(), &[]);
                 }
-                previous = Some(row);
             }
             let (first, last) = (value(&page[0]), value(&page[page.len() - 1]));
             column_index.append(false, first.to_vec(), last.to_vec(), 0);
@@ -64,15 +67,11 @@ impl Encoder {
         }
         let filter = match bloom {
             Some(sizing) => {
-                let distinct = 1 + rows.windows(2).filter(|w| !same(&w[0], &w[1])).count();
+                let distinct = starts_run.iter().filter(|&&starts| starts).count();
                 let ndv = (distinct as u64).min(sizing.max_ndv).max(1);
                 let mut filter = Sbbf::new_with_ndv_fpp(ndv, sizing.fpp)?;
-                let mut previous: Option<&T> = None;
-                for row in rows {
-                    if !previous.is_some_and(|before| same(before, row)) {
-                        filter.insert(value(row));
-                    }
-                    previous = Some(row);
+                for (row, _) in rows.iter().zip(&starts_run).filter(|(_, starts)| **starts) {
+                    filter.insert(value(row));
                 }
                 Some(filter)
             }

@@ -21,8 +21,6 @@ mod messages;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
-
 use minerva_core::layout::Table;
 use minerva_core::pages::{
     Chunk, Encoder, FileWriter, ascending_column_index, byte_array_statistics, dictionary_encodings,
@@ -31,6 +29,7 @@ use minerva_core::schema::{MERGED_ZSTD_LEVEL, MESSAGES_ROW_GROUP_BYTES, MergedLa
 use parquet::basic::BoundaryOrder;
 use parquet::errors::ParquetError;
 use parquet::schema::types::ColumnDescPtr;
+use rustc_hash::FxHashMap;
 
 use crate::rows::MergedRows;
 
@@ -155,7 +154,7 @@ fn dictionary_column(
     page_statistics: bool,
 ) -> Result<Chunk, ParquetError> {
     // Ids in order of first appearance; a row equal to the one before reuses its id.
-    let mut ids: HashMap<&[u8], u32> = HashMap::new();
+    let mut ids: FxHashMap<&[u8], u32> = FxHashMap::default();
     let mut distinct: Vec<&[u8]> = Vec::new();
     let mut indices: Vec<u32> = Vec::with_capacity(rows.len());
     let mut previous: Option<(&[u8], u32)> = None;
