@@ -20,4 +20,4 @@ pub use chunk::{
     dictionary_encodings, write_file,
 };
 pub use plain::DATA_PAGE_BYTES;
-pub use sorted::{BloomSizing, common_prefix};
+pub use sorted::BloomSizing;

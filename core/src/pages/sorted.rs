@@ -22,7 +22,7 @@ pub struct BloomSizing {
 }
 
 /// Length of the prefix `a` and `b` share.
-pub fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 

@@ -7,7 +7,7 @@ use parquet::schema::types::ColumnDescPtr;
 
 use crate::rows::MergedRows;
 
-use super::{dictionary_column, int64_values, text_values};
+use super::{binary_values, dictionary_column, int64_values, text_values};
 
 /// The chunks of one row group of merged `messages` rows, sorted by (object_id, seq): page
 /// statistics on `object_id` and `seq` (the fetch's filter), chunk statistics on the other
@@ -22,10 +22,6 @@ pub(super) fn row_group(
         return Err(ParquetError::General("messages have seven columns".into()));
     };
     let page = layout.messages_page_rows.max(1);
-    let mut raws: Vec<Option<&[u8]>> = Vec::new();
-    for run in runs {
-        run.extend_binary(col::RAW, &mut raws)?;
-    }
     Ok(vec![
         dictionary_column(encoder, tag, &text_values(runs, col::TAG)?, page, false)?,
         encoder.int64_delta(timestamp, &int64_values(runs, col::TIMESTAMP)?, page, false)?,
@@ -50,6 +46,11 @@ pub(super) fn row_group(
             page,
             DATA_PAGE_BYTES,
         )?,
-        encoder.optional_plain_column(raw, raws, page, DATA_PAGE_BYTES)?,
+        encoder.optional_plain_column(
+            raw,
+            binary_values(runs, col::RAW)?,
+            page,
+            DATA_PAGE_BYTES,
+        )?,
     ])
 }

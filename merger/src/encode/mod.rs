@@ -142,6 +142,18 @@ fn int64_values(runs: &[MergedRows], name: &str) -> Result<Vec<i64>, ParquetErro
     Ok(values)
 }
 
+/// Every value of the optional binary column `name` across `runs` (`None` for null).
+fn binary_values<'r>(
+    runs: &'r [MergedRows],
+    name: &str,
+) -> Result<Vec<Option<&'r [u8]>>, ParquetError> {
+    let mut values = Vec::with_capacity(runs.iter().map(MergedRows::len).sum());
+    for run in runs {
+        run.extend_binary(name, &mut values)?;
+    }
+    Ok(values)
+}
+
 /// A dictionary-encoded string column: the row group's distinct values sorted in a dictionary
 /// page, each row's index into it in pages of `page_rows`, chunk statistics and, with
 /// `page_statistics`, each page's min/max (ascending when each page's range follows the one
