@@ -5,17 +5,23 @@
 //! the same key are the same record (the key includes `object_id` and `seq`), so only the first
 //! is kept: merging files that overlap (two merges ran at once) removes the overlap. An input
 //! found out of order stops the merge with [`MergeError::BadInput`] before anything is written.
+//!
+//! Inputs interleave in runs (a `messages` input is one run: one object), so the work per row
+//! is kept to one comparison while a run lasts: the input on top of the heap stays there while
+//! its row is below the root's smaller child (the runner-up), and a row that follows its own
+//! input's row in the output needs no duplicate check when that input never repeats a key.
 
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_row::{RowConverter, Rows, SortField};
-use arrow_schema::SchemaRef;
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use futures::{StreamExt, TryStreamExt};
 use minerva_core::layout::Table;
 use minerva_core::schema::{col, indices_schema, messages_schema};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::async_reader::ParquetRecordBatchStream;
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 
@@ -55,6 +61,19 @@ struct SortedInput {
     pos: usize,
     /// Index of the current batch in the arena.
     arena: usize,
+    /// No two rows of the input so far have the same key, so a row that follows the input's
+    /// row before in the output needs no duplicate check.
+    strict: bool,
+}
+
+/// The key of the row emitted last, for dropping duplicates.
+enum LastKey {
+    /// Nothing emitted yet.
+    None,
+    /// The row before the current one of this input (no copy while an input's run lasts).
+    Input(usize),
+    /// A copy in `KWayMerge::last_key` (its input moved on to another batch).
+    Copied,
 }
 
 /// A merge in progress.
@@ -69,8 +88,11 @@ pub(crate) struct KWayMerge {
     /// Batches that pending output rows point into.
     arena: Vec<RecordBatch>,
     pending: Vec<(u32, u32)>,
+    last: LastKey,
     last_key: Vec<u8>,
-    has_last: bool,
+    /// Heap position (1 or 2) of the root's smaller child, while known: the row an input on
+    /// top must stay below to stay there (one comparison per row during a run).
+    runner_up: Option<usize>,
     /// Rows read from the inputs.
     pub rows_in: u64,
     /// Rows emitted (duplicates dropped).
@@ -104,6 +126,35 @@ fn projection(found: &SchemaRef, expected: &SchemaRef, dropped: &[&str]) -> Opti
     same.then_some(kept)
 }
 
+/// Text columns that every writer dictionary-encodes: read as Arrow dictionary arrays, so the
+/// reader decodes their keys only and the encoders look each dictionary entry up once (see
+/// [`crate::rows`]).
+const DICTIONARY_COLUMNS: [&str; 4] = [col::TAG, col::FIELD, col::OBJECT_ID, col::SOURCE];
+
+/// The type a column named `name` of type `data_type` is read as.
+fn read_type(name: &str, data_type: &DataType) -> DataType {
+    match data_type {
+        DataType::Utf8 if DICTIONARY_COLUMNS.contains(&name) => {
+            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+        }
+        other => other.clone(),
+    }
+}
+
+/// `schema` with the [`DICTIONARY_COLUMNS`] read as dictionaries.
+pub(crate) fn read_schema(schema: &Schema) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            f.as_ref()
+                .clone()
+                .with_data_type(read_type(f.name(), f.data_type()))
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
 async fn open_input(
     store: Arc<dyn ObjectStore>,
     key: Path,
@@ -111,18 +162,22 @@ async fn open_input(
     table: Table,
     expected: SchemaRef,
 ) -> Result<(ParquetRecordBatchStream<StoreFileReader>, u64), MergeError> {
-    let reader = StoreFileReader::new(store.clone(), key.clone(), size);
-    let builder = match ParquetRecordBatchStreamBuilder::new(reader).await {
-        Ok(builder) => builder,
+    let mut reader = StoreFileReader::new(store.clone(), key.clone(), size);
+    let metadata = match ArrowReaderMetadata::load_async(&mut reader, Default::default()).await {
+        Ok(metadata) => metadata,
         Err(e) => return Err(read_error(&store, &key, e).await),
     };
-    let Some(columns) = projection(builder.schema(), &expected, dropped_columns(table)) else {
+    let Some(columns) = projection(metadata.schema(), &expected, dropped_columns(table)) else {
         return Err(MergeError::BadInput {
             key: key.to_string(),
             message: format!("not a {table} file of this format: columns differ"),
         });
     };
-    let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let options = ArrowReaderOptions::new().with_schema(read_schema(metadata.schema()));
+    let metadata = ArrowReaderMetadata::try_new(Arc::clone(metadata.metadata()), options)
+        .map_err(|e| MergeError::parquet(&key, e))?;
+    let rows = u64::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata);
     let mask = ProjectionMask::roots(builder.parquet_schema(), columns);
     let stream = builder
         .with_projection(mask)
@@ -165,7 +220,10 @@ impl KWayMerge {
         let converter = RowConverter::new(
             key_columns
                 .iter()
-                .map(|&i| SortField::new(schema.field(i).data_type().clone()))
+                .map(|&i| {
+                    let field = schema.field(i);
+                    SortField::new(read_type(field.name(), field.data_type()))
+                })
                 .collect(),
         )?;
         let streams: Vec<(Path, (ParquetRecordBatchStream<StoreFileReader>, u64))> =
@@ -189,8 +247,9 @@ impl KWayMerge {
             heap: Vec::with_capacity(streams.len()),
             arena: Vec::new(),
             pending: Vec::with_capacity(OUT_ROWS),
+            last: LastKey::None,
             last_key: Vec::new(),
-            has_last: false,
+            runner_up: None,
             rows_in: 0,
             rows_out: 0,
             rows_expected: streams.iter().map(|(_, (_, rows))| rows).sum(),
@@ -203,6 +262,7 @@ impl KWayMerge {
                 rows: empty_rows.clone(),
                 pos: 0,
                 arena: 0,
+                strict: true,
             });
             let index = merge.inputs.len() - 1;
             if merge.load_next_batch(index).await? {
@@ -236,11 +296,34 @@ impl KWayMerge {
                 .map(|&i| batch.column(i).clone())
                 .collect();
             let rows = self.converter.convert_columns(&columns)?;
+            // The key before this batch's: a copy is kept if the row was the one emitted last.
+            if matches!(self.last, LastKey::Input(i) if i == index) {
+                let input = &self.inputs[index];
+                self.last_key.clear();
+                self.last_key
+                    .extend_from_slice(input.rows.row(input.pos - 1).as_ref());
+                self.last = LastKey::Copied;
+            }
+            // Each row against the one before, the first against the previous batch's last.
             let input = &mut self.inputs[index];
-            let unsorted_at = (1..rows.num_rows()).find(|&i| rows.row(i) < rows.row(i - 1));
-            let continues = input.rows.num_rows() == 0
-                || rows.row(0) >= input.rows.row(input.rows.num_rows() - 1);
-            if unsorted_at.is_some() || !continues {
+            let last = input.rows.num_rows().checked_sub(1);
+            let mut sorted = true;
+            for i in 0..rows.num_rows() {
+                let before = match (i, last) {
+                    (0, None) => continue,
+                    (0, Some(last)) => input.rows.row(last),
+                    _ => rows.row(i - 1),
+                };
+                match rows.row(i).cmp(&before) {
+                    std::cmp::Ordering::Less => sorted = false,
+                    std::cmp::Ordering::Equal => input.strict = false,
+                    std::cmp::Ordering::Greater => continue,
+                }
+                if !sorted {
+                    break;
+                }
+            }
+            if !sorted {
                 return Err(MergeError::BadInput {
                     key: input.key.to_string(),
                     message: format!("rows are not sorted by the {} key", self.table),
@@ -288,27 +371,58 @@ impl KWayMerge {
         }
     }
 
+    /// The root's smaller child (see `runner_up`).
+    fn runner_up(&mut self) -> Option<usize> {
+        if self.runner_up.is_none() && self.heap.len() > 1 {
+            let right_first = self.heap.len() > 2 && self.less(self.heap[2], self.heap[1]);
+            self.runner_up = Some(if right_first { 2 } else { 1 });
+        }
+        self.runner_up
+    }
+
+    /// True when the top input's current row differs from the row emitted last.
+    fn differs_from_last(&self, top: usize) -> bool {
+        let input = &self.inputs[top];
+        let row = input.rows.row(input.pos);
+        match self.last {
+            LastKey::None => true,
+            // The input's own row before: different unless the input repeats keys.
+            LastKey::Input(i) if i == top && input.strict => true,
+            LastKey::Input(i) => {
+                let before = &self.inputs[i];
+                row != before.rows.row(before.pos - 1)
+            }
+            LastKey::Copied => row.as_ref() != self.last_key.as_slice(),
+        }
+    }
+
     /// The next run of merged rows, or `None` at the end.
     pub(crate) async fn next_rows(&mut self) -> Result<Option<MergedRows>, MergeError> {
         while let Some(&top) = self.heap.first() {
-            let input = &self.inputs[top];
-            let row = input.rows.row(input.pos);
             self.rows_in += 1;
-            if !self.has_last || row.as_ref() != self.last_key.as_slice() {
+            if self.differs_from_last(top) {
+                let input = &self.inputs[top];
                 self.pending.push((input.arena as u32, input.pos as u32));
-                self.last_key.clear();
-                self.last_key.extend_from_slice(row.as_ref());
-                self.has_last = true;
             }
+            self.last = LastKey::Input(top);
             let input = &mut self.inputs[top];
             input.pos += 1;
             let more = input.pos < input.rows.num_rows() || self.load_next_batch(top).await?;
             if !more {
+                // An input at its end keeps its last batch's rows, so `LastKey::Input` stays valid.
                 let last = self.heap.len() - 1;
                 self.heap.swap(0, last);
                 self.heap.pop();
+                self.runner_up = None;
+                self.sift_down(0);
+            } else if let Some(next) = self.runner_up() {
+                // The top input stays on top while its row is below the runner-up's.
+                if !self.less(top, self.heap[next]) {
+                    self.heap.swap(0, next);
+                    self.runner_up = None;
+                    self.sift_down(next);
+                }
             }
-            self.sift_down(0);
             if self.pending.len() >= OUT_ROWS {
                 return Ok(Some(self.flush()));
             }

@@ -218,6 +218,86 @@ async fn overlapping_inputs_merge_into_one_sorted_file_without_duplicates() {
     assert_eq!(f.names().await, names);
 }
 
+/// (term, field, object_id, seq) rows with owned text.
+type OwnedRow = (String, String, String, i64);
+
+/// An `indices` file of `rows` in row groups of `group_rows` (each with its own dictionaries).
+fn indices_file_in_groups(rows: &[OwnedRow], group_rows: usize) -> Vec<u8> {
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group_rows))
+        .build();
+    let mut writer = ArrowWriter::try_new(Vec::new(), indices_schema(), Some(props)).unwrap();
+    let text = |f: fn(&OwnedRow) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+    };
+    let columns = vec![
+        text(|r| if r.3 % 2 == 0 { "even" } else { "odd" }),
+        text(|r| &r.1),
+        text(|r| &r.0),
+        text(|r| &r.2),
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.3))) as ArrayRef,
+    ];
+    writer
+        .write(&RecordBatch::try_new(indices_schema(), columns).unwrap())
+        .unwrap();
+    writer.into_inner().unwrap()
+}
+
+#[tokio::test]
+async fn inputs_of_many_batches_and_row_groups_merge_every_row_once() {
+    // Inputs longer than a read batch (2,048 rows) with row groups of 1,000 rows, drawn from
+    // one small key space so they interleave in short and long runs; one input is repeated
+    // whole (a merge's output beside its inputs) and one repeats rows inside itself.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let mut inputs: Vec<Vec<OwnedRow>> = (0..4)
+        .map(|input| {
+            let mut rows: Vec<OwnedRow> = (0..5_000)
+                .map(|_| {
+                    let term = format!("t{:03}", next(if input == 0 { 40 } else { 400 }));
+                    let field = ["", "user", "src.ip"][next(3) as usize].to_owned();
+                    (term, field, format!("o{}", next(3)), next(30) as i64)
+                })
+                .collect();
+            rows.sort();
+            if input != 3 {
+                rows.dedup();
+            }
+            rows
+        })
+        .collect();
+    inputs.push(inputs[1].clone());
+    assert!(
+        inputs[3].windows(2).any(|w| w[0] == w[1]),
+        "duplicates inside an input"
+    );
+    let f = Fixture::new();
+    for (i, rows) in inputs.iter().enumerate() {
+        f.put(
+            &format!("i{i}-0000.parquet"),
+            indices_file_in_groups(rows, 1000),
+        )
+        .await;
+    }
+    let report = f.merge(&MergeConfig::default()).await.unwrap();
+    let mut expected: Vec<OwnedRow> = inputs.concat();
+    expected.sort();
+    expected.dedup();
+    assert_eq!(
+        report.rows_in,
+        inputs.iter().map(Vec::len).sum::<usize>() as u64
+    );
+    assert_eq!(report.rows_out, expected.len() as u64);
+    let names = f.names().await;
+    let part = names.iter().find(|n| n.starts_with("m-")).unwrap();
+    assert_eq!(f.rows(part).await, expected);
+}
+
 #[tokio::test]
 async fn format_v1_inputs_merge_into_format_v2_without_their_time() {
     let f = Fixture::new();

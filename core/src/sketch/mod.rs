@@ -81,7 +81,17 @@ pub fn term_key(term: &[u8]) -> u64 {
 
 /// The key of a term in one field.
 pub fn field_term_key(field: &[u8], term: &[u8]) -> u64 {
-    let mut bytes = Vec::with_capacity(field.len() + 1 + term.len());
+    // `field`, a NUL, `term`: on the stack when short (the merger and indexer ask this once
+    // per distinct pair, millions of times).
+    const STACK: usize = 256;
+    let len = field.len() + 1 + term.len();
+    if len <= STACK {
+        let mut bytes = [0u8; STACK];
+        bytes[..field.len()].copy_from_slice(field);
+        bytes[field.len() + 1..len].copy_from_slice(term);
+        return xxhash_rust::xxh3::xxh3_64(&bytes[..len]);
+    }
+    let mut bytes = Vec::with_capacity(len);
     bytes.extend_from_slice(field);
     bytes.push(0);
     bytes.extend_from_slice(term);

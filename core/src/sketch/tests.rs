@@ -207,3 +207,25 @@ fn names_and_sizes() {
     // A block of the wrong length is "maybe", never a wrong "no".
     assert!(block_may_contain(&[0; 8], 1));
 }
+
+#[test]
+fn field_term_key_hashes_field_nul_term_whatever_their_length() {
+    // Short pairs are assembled on the stack, long ones on the heap: the key (stored in
+    // sketches, asked by every search) must not depend on which.
+    for total in [1, 2, 100, 255, 256, 257, 258, 1000] {
+        for field_len in [0, 1.min(total - 1), total / 2, total - 1] {
+            let field = vec![b'f'; field_len];
+            let term = vec![b't'; total - 1 - field_len];
+            let mut joined = field.clone();
+            joined.push(0);
+            joined.extend_from_slice(&term);
+            assert_eq!(joined.len(), total);
+            assert_eq!(
+                field_term_key(&field, &term),
+                xxhash_rust::xxh3::xxh3_64(&joined),
+                "field {field_len} bytes, term {} bytes",
+                term.len()
+            );
+        }
+    }
+}

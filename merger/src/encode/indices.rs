@@ -7,7 +7,7 @@ use parquet::schema::types::ColumnDescPtr;
 
 use crate::rows::MergedRows;
 
-use super::{dictionary_column, int64_values, text_values};
+use super::{dictionary_column_of, int64_values, text_values};
 
 /// The chunks of one row group of merged `indices` rows, sorted by (term, field, object_id,
 /// seq).
@@ -27,16 +27,10 @@ pub(super) fn row_group(
     });
     let terms = text_values(runs, col::TERM)?;
     Ok(vec![
-        dictionary_column(encoder, tag, &text_values(runs, col::TAG)?, page, false)?,
-        dictionary_column(encoder, field, &text_values(runs, col::FIELD)?, page, false)?,
+        dictionary_column_of(encoder, tag, runs, col::TAG, page, false)?,
+        dictionary_column_of(encoder, field, runs, col::FIELD, page, false)?,
         encoder.sorted_byte_arrays(term, &terms, page, |v| *v, |a, b| a == b, bloom)?,
-        dictionary_column(
-            encoder,
-            object_id,
-            &text_values(runs, col::OBJECT_ID)?,
-            page,
-            false,
-        )?,
+        dictionary_column_of(encoder, object_id, runs, col::OBJECT_ID, page, false)?,
         encoder.int64_delta(seq, &int64_values(runs, col::SEQ)?, page, false)?,
     ])
 }

@@ -7,7 +7,7 @@ use parquet::schema::types::ColumnDescPtr;
 
 use crate::rows::MergedRows;
 
-use super::{binary_values, dictionary_column, int64_values, text_values};
+use super::{binary_values, dictionary_column_of, int64_values, text_values};
 
 /// The chunks of one row group of merged `messages` rows, sorted by (object_id, seq): page
 /// statistics on `object_id` and `seq` (the fetch's filter), chunk statistics on the other
@@ -23,23 +23,11 @@ pub(super) fn row_group(
     };
     let page = layout.messages_page_rows.max(1);
     Ok(vec![
-        dictionary_column(encoder, tag, &text_values(runs, col::TAG)?, page, false)?,
+        dictionary_column_of(encoder, tag, runs, col::TAG, page, false)?,
         encoder.int64_delta(timestamp, &int64_values(runs, col::TIMESTAMP)?, page, false)?,
-        dictionary_column(
-            encoder,
-            object_id,
-            &text_values(runs, col::OBJECT_ID)?,
-            page,
-            true,
-        )?,
+        dictionary_column_of(encoder, object_id, runs, col::OBJECT_ID, page, true)?,
         encoder.int64_delta(seq, &int64_values(runs, col::SEQ)?, page, true)?,
-        dictionary_column(
-            encoder,
-            source,
-            &text_values(runs, col::SOURCE)?,
-            page,
-            false,
-        )?,
+        dictionary_column_of(encoder, source, runs, col::SOURCE, page, false)?,
         encoder.plain_column(
             message,
             text_values(runs, col::MESSAGE)?,

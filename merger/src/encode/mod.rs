@@ -31,7 +31,7 @@ use parquet::errors::ParquetError;
 use parquet::schema::types::ColumnDescPtr;
 use rustc_hash::FxHashMap;
 
-use crate::rows::MergedRows;
+use crate::rows::{KeyedValues, MergedRows};
 
 /// Gathers merged rows of one table into row groups and encodes each into a [`FileWriter`].
 pub(crate) struct MergedEncoder {
@@ -154,31 +154,77 @@ fn binary_values<'r>(
     Ok(values)
 }
 
-/// A dictionary-encoded string column: the row group's distinct values sorted in a dictionary
-/// page, each row's index into it in pages of `page_rows`, chunk statistics and, with
-/// `page_statistics`, each page's min/max (ascending when each page's range follows the one
-/// before, as for a sorted column).
-fn dictionary_column(
+/// Every value of the required text column `name` across `runs`, as `(slot, key)` into the
+/// distinct value arrays (dictionaries) they come from.
+fn keyed_values<'r>(
+    runs: &'r [MergedRows],
+    name: &str,
+) -> Result<(KeyedValues<'r>, Vec<(u32, u32)>), ParquetError> {
+    let mut values = KeyedValues::default();
+    let mut rows = Vec::with_capacity(runs.iter().map(MergedRows::len).sum());
+    for run in runs {
+        run.extend_keyed(name, &mut values, &mut rows)?;
+    }
+    Ok((values, rows))
+}
+
+/// The text column `name` of `runs` dictionary-encoded (see [`dictionary_column`]).
+fn dictionary_column_of(
     encoder: &mut Encoder,
     descr: &ColumnDescPtr,
-    rows: &[&[u8]],
+    runs: &[MergedRows],
+    name: &str,
     page_rows: usize,
     page_statistics: bool,
 ) -> Result<Chunk, ParquetError> {
-    // Ids in order of first appearance; a row equal to the one before reuses its id.
+    let (values, rows) = keyed_values(runs, name)?;
+    dictionary_column(encoder, descr, &values, &rows, page_rows, page_statistics)
+}
+
+/// A dictionary-encoded string column: the row group's distinct values sorted in a dictionary
+/// page, each row's index into it in pages of `page_rows`, chunk statistics and, with
+/// `page_statistics`, each page's min/max (ascending when each page's range follows the one
+/// before, as for a sorted column). Row `(slot, key)` is value `key` of `values.arrays[slot]`;
+/// each (slot, key) is looked up once, and a row that repeats the row before not at all.
+fn dictionary_column(
+    encoder: &mut Encoder,
+    descr: &ColumnDescPtr,
+    values: &KeyedValues<'_>,
+    rows: &[(u32, u32)],
+    page_rows: usize,
+    page_statistics: bool,
+) -> Result<Chunk, ParquetError> {
+    // Ids in order of first appearance, found through each slot's table of keys.
+    const UNSEEN: u32 = u32::MAX;
+    let mut tables: Vec<Vec<u32>> = values
+        .arrays
+        .iter()
+        .map(|a| vec![UNSEEN; arrow_array::Array::len(*a)])
+        .collect();
     let mut ids: FxHashMap<&[u8], u32> = FxHashMap::default();
     let mut distinct: Vec<&[u8]> = Vec::new();
     let mut indices: Vec<u32> = Vec::with_capacity(rows.len());
-    let mut previous: Option<(&[u8], u32)> = None;
-    for &value in rows {
+    let mut previous: Option<((u32, u32), u32)> = None;
+    for &(slot, key) in rows {
         let id = match previous {
-            Some((before, id)) if before == value => id,
-            _ => *ids.entry(value).or_insert_with(|| {
-                distinct.push(value);
-                distinct.len() as u32 - 1
-            }),
+            Some((before, id)) if before == (slot, key) => id,
+            _ => {
+                let known = &mut tables[slot as usize][key as usize];
+                if *known == UNSEEN {
+                    let value = values.arrays[slot as usize].value(key as usize).as_bytes();
+                    *known = match previous {
+                        // Plain (not dictionary) inputs: every row is a new key.
+                        Some((_, id)) if distinct[id as usize] == value => id,
+                        _ => *ids.entry(value).or_insert_with(|| {
+                            distinct.push(value);
+                            distinct.len() as u32 - 1
+                        }),
+                    };
+                }
+                *known
+            }
         };
-        previous = Some((value, id));
+        previous = Some(((slot, key), id));
         indices.push(id);
     }
     // The dictionary sorted byte-wise, and the ids renumbered to match.
