@@ -6,8 +6,8 @@
 //! every row's strings into dictionaries, compared every value for page statistics and hashed
 //! every `term` into the bloom filter (half of merge CPU in the profile, see
 //! `scripts/bench-merge.sh`):
-//! - `tag`, `field`, `object_id`, `source`: a sorted dictionary per row group; a row that
-//!   repeats the row before (runs are long) is not looked up;
+//! - `tag`, `field`, `object_id`, `source`: a sorted dictionary per row group, each entry of
+//!   the inputs' dictionaries looked up once ([`KeyedValues`]);
 //! - `term` ([`indices`]): DELTA_BYTE_ARRAY from the row before, page min/max from the page's
 //!   first and last rows, the bloom filter fed once per distinct term;
 //! - `seq`, `timestamp`: DELTA_BINARY_PACKED;
