@@ -88,22 +88,18 @@ pub(crate) struct KeyedValues<'a> {
 impl<'a> KeyedValues<'a> {
     /// The slot of a batch's values: a dictionary shared with earlier batches keeps its slot.
     fn slot(&mut self, column: &TextColumn<'a>) -> u32 {
-        let add = |arrays: &mut Vec<&'a StringArray>| {
-            arrays.push(column.values);
-            arrays.len() as u32 - 1
+        let next = self.arrays.len() as u32;
+        let slot = match column.dictionary {
+            Some(shared) => *self
+                .slots
+                .entry(Arc::as_ptr(shared) as *const ())
+                .or_insert(next),
+            None => next,
         };
-        match column.dictionary {
-            Some(shared) => {
-                let id = Arc::as_ptr(shared) as *const ();
-                if let Some(&slot) = self.slots.get(&id) {
-                    return slot;
-                }
-                let slot = add(&mut self.arrays);
-                self.slots.insert(id, slot);
-                slot
-            }
-            None => add(&mut self.arrays),
+        if slot == next {
+            self.arrays.push(column.values);
         }
+        slot
     }
 }
 

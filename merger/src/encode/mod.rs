@@ -124,22 +124,26 @@ impl MergedEncoder {
     }
 }
 
-/// Every value of the required text column `name` across `runs`.
-fn text_values<'r>(runs: &'r [MergedRows], name: &str) -> Result<Vec<&'r [u8]>, ParquetError> {
+/// What `extend` appends for each of `runs`, in one vector.
+fn gather<'r, T>(
+    runs: &'r [MergedRows],
+    mut extend: impl FnMut(&'r MergedRows, &mut Vec<T>) -> Result<(), ParquetError>,
+) -> Result<Vec<T>, ParquetError> {
     let mut values = Vec::with_capacity(runs.iter().map(MergedRows::len).sum());
     for run in runs {
-        run.extend_text(name, &mut values)?;
+        extend(run, &mut values)?;
     }
     Ok(values)
 }
 
+/// Every value of the required text column `name` across `runs`.
+fn text_values<'r>(runs: &'r [MergedRows], name: &str) -> Result<Vec<&'r [u8]>, ParquetError> {
+    gather(runs, |run, out| run.extend_text(name, out))
+}
+
 /// Every value of the required INT64 (or timestamp) column `name` across `runs`.
 fn int64_values(runs: &[MergedRows], name: &str) -> Result<Vec<i64>, ParquetError> {
-    let mut values = Vec::with_capacity(runs.iter().map(MergedRows::len).sum());
-    for run in runs {
-        run.extend_int64(name, &mut values)?;
-    }
-    Ok(values)
+    gather(runs, |run, out| run.extend_int64(name, out))
 }
 
 /// Every value of the optional binary column `name` across `runs` (`None` for null).
@@ -147,11 +151,7 @@ fn binary_values<'r>(
     runs: &'r [MergedRows],
     name: &str,
 ) -> Result<Vec<Option<&'r [u8]>>, ParquetError> {
-    let mut values = Vec::with_capacity(runs.iter().map(MergedRows::len).sum());
-    for run in runs {
-        run.extend_binary(name, &mut values)?;
-    }
-    Ok(values)
+    gather(runs, |run, out| run.extend_binary(name, out))
 }
 
 /// Every value of the required text column `name` across `runs`, as `(slot, key)` into the
@@ -161,10 +161,7 @@ fn keyed_values<'r>(
     name: &str,
 ) -> Result<(KeyedValues<'r>, Vec<(u32, u32)>), ParquetError> {
     let mut values = KeyedValues::default();
-    let mut rows = Vec::with_capacity(runs.iter().map(MergedRows::len).sum());
-    for run in runs {
-        run.extend_keyed(name, &mut values, &mut rows)?;
-    }
+    let rows = gather(runs, |run, out| run.extend_keyed(name, &mut values, out))?;
     Ok((values, rows))
 }
 
